@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * `mls`: the mlskit command line.
+ *
+ *   mls vectors [FILE|DIR ...] [--kind KIND] [--json]   verify published MLS test-vector files
+ *
+ * Every command is a thin shell over the library; the work lives in src/ and spec-vectors/.
+ */
+import { runVectorsCommand } from './vectors.js';
+
+const USAGE = `usage: mls <command> [options]
+
+commands:
+  vectors [FILE|DIR ...] [--kind KIND] [--json] [--allow-unsupported]
+      Verify MLS test-vector files (default: every published file in $MLS_TEST_VECTORS,
+      or ../shared/mls-test-vectors). Exits non-zero if any case fails or a file is not supported.
+  help
+      Show this text.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'vectors':
+      return runVectorsCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`mls: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`mls: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
