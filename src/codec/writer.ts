@@ -32,7 +32,8 @@ export class Writer {
   }
 
   u8(v: number): this {
-    this.buf[this.reserve(1)] = v;
+    const at = this.reserve(1); // reserve() may replace this.buf: take the index first
+    this.buf[at] = v;
     return this;
   }
 
@@ -64,7 +65,8 @@ export class Writer {
 
   /** Raw bytes, no length header (`opaque x[n]`, or an already-encoded struct). */
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
     return this;
   }
 
