@@ -11,12 +11,15 @@ import type { CipherSuite } from './cipher-suite.js';
 const PREFIX = 'MLS 1.0 ';
 const labelCache = new Map<string, Uint8Array>();
 
-/** UTF-8 of "MLS 1.0 " + label, cached (labels are a small fixed set). */
+/** Protocol labels are a small fixed set; exporter labels come from apps, so the cache is bounded. */
+const LABEL_CACHE_MAX = 64;
+
+/** UTF-8 of "MLS 1.0 " + label. */
 function mlsLabel(label: string): Uint8Array {
   let b = labelCache.get(label);
   if (b === undefined) {
     b = utf8(PREFIX + label);
-    labelCache.set(label, b);
+    if (labelCache.size < LABEL_CACHE_MAX) labelCache.set(label, b);
   }
   return b;
 }
