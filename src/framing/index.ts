@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './public-message.js';
 export * from './private-message.js';
 export * from './mls-message.js';
+export * from './rules.js';
