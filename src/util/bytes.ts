@@ -47,9 +47,12 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** A copy that owns its memory (for values kept in long-lived state). */
+/**
+ * A copy that owns its memory (for values kept in long-lived state). Not `b.slice()`: on a Node
+ * Buffer that returns a view sharing memory.
+ */
 export function copy(b: Uint8Array): Uint8Array {
-  return b.slice();
+  return new Uint8Array(b);
 }
 
 /** Overwrites a buffer with zeros. JavaScript cannot guarantee no other copy exists (see docs/security.md). */

@@ -1,14 +1,14 @@
 /**
  * The Node provider: a CipherSuite for each RFC 9420 suite built on synchronous `node:crypto`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import { CIPHER_SUITES, isCipherSuiteId, type CipherSuite, type RandomSource } from '../cipher-suite.js';
 import { aeadOpen, aeadSeal, hash, hkdfExpand, hkdfExtract, hmac, verifyHmac } from './symmetric.js';
 import { createHpke } from './hpke.js';
 import { createSignatureScheme } from './signature.js';
 
-export const nodeRandom: RandomSource = (n) => new Uint8Array(randomBytes(n));
+export const nodeRandom: RandomSource = (n) => randomFillSync(new Uint8Array(n));
 
 export interface CipherSuiteOptions {
   /** Replace the random source (tests and vectors only). */
