@@ -203,7 +203,7 @@ function checkPrivate(ctx: Ctx, kind: Kind): void {
     senderDataSecret: ctx.senderDataSecret,
     ratchetKey,
     reuseGuard: ctx.cs.random(4),
-    paddingLength: 13,
+    padding: 13,
   });
   const bytes = encode(mlsMessageCodec, { wireFormat: WireFormat.mls_private_message, privateMessage: pm });
   const back = decode(mlsMessageCodec, bytes);

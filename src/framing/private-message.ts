@@ -88,7 +88,7 @@ function privateContentAad(groupId: Uint8Array, epoch: bigint, contentType: Cont
 
 /** The nonce with its first four bytes XORed with the reuse guard (§6.3.1). */
 function guardedNonce(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
-  const out = nonce.slice();
+  const out = new Uint8Array(nonce);
   for (let i = 0; i < 4; i++) out[i] = out[i]! ^ reuseGuard[i]!;
   return out;
 }
@@ -108,8 +108,8 @@ export interface EncryptInput {
   readonly ratchetKey: RatchetKey;
   /** Four fresh random bytes (from the suite's random source). */
   readonly reuseGuard: Uint8Array;
-  /** Zero bytes appended to PrivateMessageContent. */
-  readonly paddingLength?: number;
+  /** Zero bytes appended to PrivateMessageContent: a count, or a policy given the unpadded length. */
+  readonly padding?: number | ((contentLength: number) => number);
 }
 
 /** §6.3: encrypts an authenticated member content into a PrivateMessage. */
@@ -121,7 +121,7 @@ export function encryptPrivateMessage(cs: CipherSuite, input: EncryptInput): Pri
   const w = new Writer(256);
   writeBody(w, content);
   writeAuthData(w, content.contentType, auth);
-  const padding = input.paddingLength ?? 0;
+  const padding = typeof input.padding === 'function' ? input.padding(w.length) : (input.padding ?? 0);
   if (padding > 0) w.bytes(new Uint8Array(padding));
   const plaintext = w.finish();
 

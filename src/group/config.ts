@@ -38,8 +38,12 @@ export interface GroupConfig {
   readonly resumptionPsks: number;
   /** Check lifetimes of received leaves (S-7.3-01; A-16 says this must be a group-wide policy). */
   readonly checkLifetimes: boolean;
-  /** R-7.2-06: the longest not_after − not_before accepted in a KeyPackage, in seconds. */
-  readonly maxLifetimeSeconds: bigint;
+  /**
+   * R-7.2-06: the longest not_after − not_before accepted in a key_package LeafNode, in seconds.
+   * Undefined = no maximum. The default is none because deployed peers (and the published vectors)
+   * use not_after = 2^64 − 1; an application that can should set one.
+   */
+  readonly maxLifetimeSeconds: bigint | undefined;
   /** Wire format of handshake messages this member sends. */
   readonly handshakeWireFormat: 'public' | 'private';
   readonly padding: PaddingPolicy;
@@ -65,7 +69,7 @@ export const DEFAULT_CONFIG: GroupConfig = Object.freeze({
   pastEpochs: 1,
   resumptionPsks: 8,
   checkLifetimes: true,
-  maxLifetimeSeconds: BigInt(5 * 366 * 24 * 3600),
+  maxLifetimeSeconds: undefined,
   handshakeWireFormat: 'public',
   padding: { kind: 'none' },
   maxMessageBytes: 8 * 1024 * 1024,

@@ -87,7 +87,7 @@ describe('PrivateMessage round trip (§6.3)', () => {
       test(`${name}, ${paddingLength} bytes of padding`, () => {
         const c = content(senders.member, body);
         const auth = authFor(c);
-        const pm = encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: fromHex('01020304'), paddingLength });
+        const pm = encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: fromHex('01020304'), padding: paddingLength });
         const bytes = encode(mlsMessageCodec, { wireFormat: PRIV, privateMessage: pm });
         const back = decode(mlsMessageCodec, bytes);
         if (back.wireFormat !== PRIV) throw new Error('wrong wire format');
@@ -102,7 +102,7 @@ describe('PrivateMessage round trip (§6.3)', () => {
     const c = content(senders.member, bodies.application);
     const auth = authFor(c);
     const make = (paddingLength: number) =>
-      encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: fromHex('00000000'), paddingLength });
+      encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: fromHex('00000000'), padding: paddingLength });
     assert.equal(make(37).ciphertext.length - make(0).ciphertext.length, 37);
   });
 
@@ -110,7 +110,7 @@ describe('PrivateMessage round trip (§6.3)', () => {
     const c = content(senders.member, bodies.commit);
     const auth = authFor(c);
     const guard = fromHex('a1b2c3d4');
-    const pm = encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: guard, paddingLength: 5 });
+    const pm = encryptPrivateMessage(cs, { content: c, auth, senderDataSecret, ratchetKey: sendKey(c), reuseGuard: guard, padding: 5 });
     const byHand = sealByHand(c, auth, sendKey(c), guard, new Uint8Array(5));
     assert.equal(toHex(encode(privateMessageCodec, pm)), toHex(encode(privateMessageCodec, byHand)));
   });
@@ -183,7 +183,7 @@ describe('R-6.3.1-02 / R-6.3.1-03: content must decrypt under the ratchet key an
   const c = content(senders.member, bodies.application);
   const key = sendKey(c);
   const guard = fromHex('deadbeef');
-  const pm = encryptPrivateMessage(cs, { content: c, auth: authFor(c), senderDataSecret, ratchetKey: key, reuseGuard: guard, paddingLength: 3 });
+  const pm = encryptPrivateMessage(cs, { content: c, auth: authFor(c), senderDataSecret, ratchetKey: key, reuseGuard: guard, padding: 3 });
   const sd = decryptSenderData(cs, pm, senderDataSecret);
 
   test('the right key decrypts', () => {
@@ -213,7 +213,7 @@ describe('R-6.3.1-02 / R-6.3.1-03: content must decrypt under the ratchet key an
   });
 
   test('the reuse guard changes the ciphertext under the same key', () => {
-    const other = encryptPrivateMessage(cs, { content: c, auth: authFor(c), senderDataSecret, ratchetKey: key, reuseGuard: fromHex('deadbeee'), paddingLength: 3 });
+    const other = encryptPrivateMessage(cs, { content: c, auth: authFor(c), senderDataSecret, ratchetKey: key, reuseGuard: fromHex('deadbeee'), padding: 3 });
     assert.notEqual(toHex(other.ciphertext), toHex(pm.ciphertext));
   });
 

@@ -93,7 +93,7 @@ describe('framing properties', () => {
         fc.integer({ min: 0, max: 64 }),
         (content, signature, tag, ratchetKey, reuseGuard, senderDataSecret, paddingLength) => {
           const auth = authFor(content, signature, tag);
-          const pm = encryptPrivateMessage(cs, { content, auth, senderDataSecret, ratchetKey, reuseGuard, paddingLength });
+          const pm = encryptPrivateMessage(cs, { content, auth, senderDataSecret, ratchetKey, reuseGuard, padding: paddingLength });
           const back = decode(mlsMessageCodec, encode(mlsMessageCodec, { wireFormat: WireFormat.mls_private_message, privateMessage: pm }));
           if (back.wireFormat !== WireFormat.mls_private_message) throw new Error('wrong wire format');
           const sd = decryptSenderData(cs, back.privateMessage, senderDataSecret);

@@ -132,9 +132,17 @@ function nistGroup(p: EcParams, kdf: LabeledKdf): DhGroup<EcPrivateKey> {
   const cache = ecPrivateCache(p.crv);
   const CANDIDATE = kdf.label('candidate');
   const privateKey = (sk: Uint8Array, cached: boolean): EcPrivateKey => {
-    // SerializePrivateKey is fixed width for the NIST curves (§7.1.2); shorter input is an error.
-    if (sk.length !== p.Nsk) throw invalidKey(`${p.crv} HPKE private key must be ${p.Nsk} bytes, got ${sk.length}`);
-    return cached ? cache.get(sk, (b) => importEcPrivate(p, b)) : importEcPrivate(p, sk);
+    // SerializePrivateKey is fixed width for the NIST curves (§7.1.2), but some implementations drop
+    // leading zero bytes (the published passive-client vectors carry 65-byte P-521 keys): the
+    // scalar is the same number, so shorter input is left-padded. Longer input is an error.
+    if (sk.length > p.Nsk || sk.length === 0) throw invalidKey(`${p.crv} HPKE private key must be ${p.Nsk} bytes, got ${sk.length}`);
+    const full = (b: Uint8Array): Uint8Array => {
+      if (b.length === p.Nsk) return b;
+      const out = new Uint8Array(p.Nsk);
+      out.set(b, p.Nsk - b.length);
+      return out;
+    };
+    return cached ? cache.get(sk, (b) => importEcPrivate(p, full(b))) : importEcPrivate(p, full(sk));
   };
   return {
     Npk: p.Npk,

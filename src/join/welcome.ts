@@ -1,0 +1,243 @@
+/**
+ * RFC 9420 §12.4.3.1: joining a group from a Welcome, with every check of that section (each
+ * with its checklist id), then the group state of the new member.
+ *
+ * Order: find our KeyPackage (R-12.4.3.1-02/03), open the GroupSecrets (04), PSKs (05/06, R-8.4-02),
+ * open the GroupInfo (07), GroupInfo checks (08, D-01, R-12.4.3-02/03, D-07, R-13.4-02), the tree
+ * (01, R-12.4.3-04 signature, 09–13 via validateRatchetTree, 14 our leaf), the path secret (15), the
+ * key schedule and the confirmation tag (16), resumption-PSK rules (17).
+ */
+import { decode, encode } from '../codec/codec.js';
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { decryptWithLabel, makeKeyPackageRef, verifyWithLabel } from '../crypto/labels.js';
+import { nodeCipherSuite } from '../crypto/node/provider.js';
+import { MlsError, ValidationError } from '../errors.js';
+import { ExtensionType, findExtension, type Extension } from '../extensions/extension.js';
+import { encodeGroupContext } from '../key-schedule/group-context.js';
+import { joinerEpochKeys, joinerWelcomeSecret, verifyConfirmationTag, welcomeKeyAndNonce } from '../key-schedule/key-schedule.js';
+import { interimTranscriptHash } from '../key-schedule/transcript-hash.js';
+import { groupInfoCodec, groupInfoTbs, type GroupInfo } from '../messages/group-info.js';
+import { keyPackageCodec, type KeyPackage } from '../messages/key-package.js';
+import { groupSecretsCodec, type GroupSecrets, type Welcome } from '../messages/welcome.js';
+import { resolvePsks, type PskLookup } from '../psk/lookup.js';
+import { PskType } from '../psk/psk-id.js';
+import { computePskSecret, hasValidPskNonce } from '../psk/psk-secret.js';
+import { ratchetTreeCodec, type RatchetTree } from '../ratchet-tree/node.js';
+import { validateRatchetTree } from '../ratchet-tree/tree-validation.js';
+import { PublicTree } from '../ratchet-tree/tree.js';
+import { SecretTree } from '../secret-tree/secret-tree.js';
+import { commonAncestor, leafToNode, type LeafIndex } from '../tree-math/index.js';
+import { nextPathSecret, nodeKeyPair } from '../treekem/path-secrets.js';
+import { PathKeys } from '../treekem/path-keys.js';
+import { bytesEqual, wipe } from '../util/bytes.js';
+import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
+import { checkGroupContextExtensions, requiredCapabilitiesOf } from '../proposals/apply.js';
+import { sealState, type GroupState } from '../group/state.js';
+
+/** One of the joiner's own KeyPackages, with its private keys. */
+export interface OwnKeyPackage {
+  readonly keyPackage: KeyPackage;
+  readonly privateKeys: { readonly initPrivateKey: Uint8Array; readonly encryptionPrivateKey: Uint8Array; readonly signaturePrivateKey: Uint8Array };
+}
+
+export interface JoinOptions {
+  readonly welcome: Welcome;
+  /** The joiner's unused KeyPackages; the Welcome must be for one of them (R-12.4.3.1-02). */
+  readonly keyPackages: readonly OwnKeyPackage[];
+  /** The ratchet tree, when the GroupInfo has no ratchet_tree extension (R-12.4.3.1-01). */
+  readonly ratchetTree?: RatchetTree | Uint8Array;
+  readonly psks?: PskLookup;
+  readonly config?: Partial<GroupConfig>;
+  /** R-12.4.3-03: is this group id already one of the client's groups? */
+  readonly isKnownGroupId?: (groupId: Uint8Array) => boolean;
+  /** Suite implementation (tests); default: the Node provider. */
+  readonly cipherSuite?: (id: number) => CipherSuite;
+}
+
+export interface Joined {
+  readonly state: GroupState;
+  /** Which of `keyPackages` was used: its private keys must now be deleted. */
+  readonly keyPackage: OwnKeyPackage;
+  /** Every leaf credential, for the application's AS (R-5.3.1-02), before the group is used. */
+  readonly credentialChecks: readonly CredentialCheck[];
+  readonly groupInfo: GroupInfo;
+}
+
+function reject(code: `ERR_VALIDATION_${string}`, rule: string, message: string, field: string, cause?: unknown): never {
+  throw new ValidationError(code, rule, message, cause === undefined ? { field } : { field, cause });
+}
+
+/** GroupInfo.extensions: no duplicates (R-13.4-02); known types only where allowed (D-07); unknown ones ignored (R-12.4.3-01). */
+function checkGroupInfoExtensions(extensions: readonly Extension[]): void {
+  const seen = new Set<number>();
+  for (const e of extensions) {
+    if (seen.has(e.extensionType)) reject('ERR_VALIDATION_EXTENSIONS', 'R-13.4-02', `GroupInfo extensions list type ${e.extensionType} twice`, 'GroupInfo.extensions');
+    seen.add(e.extensionType);
+    const t = e.extensionType;
+    if (t === ExtensionType.applicationId || t === ExtensionType.requiredCapabilities || t === ExtensionType.externalSenders) {
+      reject('ERR_VALIDATION_EXTENSIONS', 'D-07', `extension type ${t} is not allowed in a GroupInfo`, 'GroupInfo.extensions');
+    }
+  }
+}
+
+/**
+ * R-12.4.3.1-15: the path secret is for the lowest common ancestor of our leaf and the signer's;
+ * each non-blank node from there up to the root gets the next path secret (blank nodes were not on
+ * the committer's filtered direct path), and every derived public key must match the tree.
+ */
+function joinerPathKeys(cs: CipherSuite, tree: PublicTree, myLeaf: LeafIndex, signer: LeafIndex, pathSecret: Uint8Array): PathKeys {
+  const keys = PathKeys.empty();
+  const lca = commonAncestor(leafToNode(myLeaf), leafToNode(signer));
+  const dp = tree.directPath(myLeaf);
+  let secret: Uint8Array = new Uint8Array(pathSecret);
+  for (const x of dp.slice(dp.indexOf(lca))) {
+    const node = tree.parentNode(x);
+    if (node === undefined) continue;
+    const kp = nodeKeyPair(cs, secret);
+    if (!bytesEqual(kp.publicKey, node.encryptionKey)) {
+      reject('ERR_VALIDATION_PATH_SECRET', 'R-12.4.3.1-15', `the key derived for node ${x} does not match the tree`, 'GroupSecrets.path_secret');
+    }
+    keys.set(x, kp);
+    const next = nextPathSecret(cs, secret);
+    wipe(secret);
+    secret = next;
+  }
+  wipe(secret);
+  return keys;
+}
+
+/** §12.4.3.1: validates a Welcome and builds the joiner's group state. */
+export function joinFromWelcome(options: JoinOptions): Joined {
+  const { welcome } = options;
+  const config = makeConfig(options.config);
+  let cs: CipherSuite;
+  try {
+    cs = (options.cipherSuite ?? nodeCipherSuite)(welcome.cipherSuite);
+  } catch (cause) {
+    reject('ERR_VALIDATION_CIPHER_SUITE', 'R-12.4.3.1-03', `the Welcome's cipher suite ${welcome.cipherSuite} is not supported`, 'Welcome.cipher_suite', cause);
+  }
+
+  // R-12.4.3.1-02 / -03: one of our KeyPackages, for this suite.
+  let own: OwnKeyPackage | undefined;
+  let entry: Welcome['secrets'][number] | undefined;
+  for (const kp of options.keyPackages) {
+    const ref = makeKeyPackageRef(cs, encode(keyPackageCodec, kp.keyPackage));
+    const e = welcome.secrets.find((s) => bytesEqual(s.newMember, ref));
+    if (e !== undefined) {
+      own = kp;
+      entry = e;
+      break;
+    }
+  }
+  if (own === undefined || entry === undefined) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-02', 'the Welcome is for none of our KeyPackages', 'Welcome.secrets');
+  if (own.keyPackage.cipherSuite !== welcome.cipherSuite) {
+    reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-03', "the KeyPackage's cipher suite differs from the Welcome's", 'Welcome.cipher_suite');
+  }
+
+  // R-12.4.3.1-04: open and decode the GroupSecrets.
+  let groupSecrets: GroupSecrets;
+  try {
+    const plain = decryptWithLabel(cs, own.privateKeys.initPrivateKey, 'Welcome', welcome.encryptedGroupInfo, entry.encryptedGroupSecrets.kemOutput, entry.encryptedGroupSecrets.ciphertext);
+    groupSecrets = decode(groupSecretsCodec, plain);
+  } catch (cause) {
+    reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-04', 'the GroupSecrets do not decrypt or decode', 'EncryptedGroupSecrets', cause);
+  }
+
+  // R-12.4.3.1-05 / -06, R-8.4-02: the PSKs.
+  let special = 0;
+  for (const id of groupSecrets.psks) {
+    if (!hasValidPskNonce(cs, id)) reject('ERR_VALIDATION_PSK', 'R-8.4-02', `psk_nonce must be ${cs.Nh} bytes`, 'GroupSecrets.psks');
+    if (id.pskType === PskType.resumption && id.usage !== 1) special++;
+  }
+  if (special > 1) reject('ERR_VALIDATION_PSK', 'R-12.4.3.1-06', 'more than one reinit/branch resumption PSK', 'GroupSecrets.psks');
+  const pskSecret = computePskSecret(cs, resolvePsks(groupSecrets.psks, options.psks, undefined, 'R-12.4.3.1-05'));
+
+  // R-12.4.3.1-07: open and decode the GroupInfo.
+  const welcomeSecret = joinerWelcomeSecret(cs, groupSecrets.joinerSecret, pskSecret);
+  const wkn = welcomeKeyAndNonce(cs, welcomeSecret);
+  wipe(welcomeSecret);
+  let groupInfo: GroupInfo;
+  try {
+    groupInfo = decode(groupInfoCodec, cs.open(wkn.key, wkn.nonce, new Uint8Array(0), welcome.encryptedGroupInfo));
+  } catch (cause) {
+    // D-01 (unsupported version) surfaces here as a decode error with its own rule.
+    if (cause instanceof MlsError && cause.kind === 'decode' && cause.rule !== undefined) throw cause;
+    reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-07', 'the GroupInfo does not decrypt or decode', 'Welcome.encrypted_group_info', cause);
+  }
+  const gc = groupInfo.groupContext;
+  if (gc.cipherSuite !== own.keyPackage.cipherSuite) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-08', "the GroupInfo's cipher suite differs from the KeyPackage's", 'GroupContext.cipher_suite');
+  checkGroupContextExtensions(gc.extensions, 'R-12.4.3-02');
+  checkGroupInfoExtensions(groupInfo.extensions);
+  if (options.isKnownGroupId?.(gc.groupId) === true) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3-03', 'this client is already in a group with this group id', 'GroupContext.group_id');
+
+  // The tree: from the extension or out of band (R-12.4.3.1-01).
+  const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchetTree);
+  let nodes: RatchetTree;
+  if (treeExt !== undefined) nodes = decode(ratchetTreeCodec, treeExt.extensionData);
+  else if (options.ratchetTree instanceof Uint8Array) nodes = decode(ratchetTreeCodec, options.ratchetTree);
+  else if (options.ratchetTree !== undefined) nodes = options.ratchetTree;
+  else reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-01', 'no ratchet tree: the GroupInfo has none and none was supplied', 'GroupInfo.extensions');
+  // Keep no view of the Welcome's buffers in long-lived state.
+  const tree = PublicTree.decode(cs, encode(ratchetTreeCodec, nodes));
+
+  // R-12.4.3-04: the GroupInfo signature, by the signer's leaf.
+  const signer = groupInfo.signer;
+  const signerLeaf = signer < tree.leafCount ? tree.leafNode(signer as LeafIndex) : undefined;
+  if (signerLeaf === undefined) reject('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3-04', `GroupInfo signer ${signer} is not a member`, 'GroupInfo.signer');
+  if (!verifyWithLabel(cs, signerLeaf.signatureKey, 'GroupInfoTBS', groupInfoTbs(groupInfo), groupInfo.signature)) {
+    reject('ERR_VALIDATION_SIGNATURE', 'R-12.4.3-04', 'the GroupInfo signature does not verify', 'GroupInfo.signature');
+  }
+
+  // R-12.4.3.1-09…13, R-7.9.2-01: the whole tree.
+  const rc = requiredCapabilitiesOf(gc.extensions);
+  validateRatchetTree(
+    tree,
+    { groupId: gc.groupId, treeHash: gc.treeHash, version: gc.version, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
+    { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds },
+  );
+  const credentialChecks: CredentialCheck[] = [];
+  for (const [l, leaf] of tree.leaves()) credentialChecks.push({ credential: leaf.credential, signatureKey: leaf.signatureKey, reason: 'tree-on-join', leafIndex: l });
+
+  // R-12.4.3.1-14: our own leaf.
+  const myLeaf = tree.findLeaf(own.keyPackage.leafNode);
+  if (myLeaf === undefined) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-14', 'the tree has no leaf equal to our KeyPackage leaf', 'ratchet_tree');
+
+  // R-12.4.3.1-15: private keys of the path above the common ancestor with the signer.
+  const keys =
+    groupSecrets.pathSecret !== undefined
+      ? joinerPathKeys(cs, tree, myLeaf, signer as LeafIndex, groupSecrets.pathSecret.pathSecret)
+      : PathKeys.empty();
+  keys.set(leafToNode(myLeaf), { publicKey: own.keyPackage.leafNode.encryptionKey, privateKey: own.privateKeys.encryptionPrivateKey });
+
+  // The key schedule and R-12.4.3.1-16.
+  const contextBytes = encodeGroupContext(gc);
+  const epoch = joinerEpochKeys(cs, groupSecrets.joinerSecret, pskSecret, contextBytes);
+  wipe(groupSecrets.joinerSecret);
+  if (!verifyConfirmationTag(cs, epoch.secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag)) {
+    reject('ERR_VALIDATION_CONFIRMATION_TAG', 'R-12.4.3.1-16', 'the GroupInfo confirmation tag does not verify', 'GroupInfo.confirmation_tag');
+  }
+  // R-12.4.3.1-17: a reinit or branch PSK means a new group: its first epoch.
+  if (special > 0 && gc.epoch !== 1n) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-17', 'a reinit/branch Welcome must start the group at epoch 1', 'GroupContext.epoch');
+
+  const secretTree = SecretTree.create(cs, epoch.encryptionSecret, tree.leafCount, config.ratchetWindow);
+  wipe(epoch.encryptionSecret);
+  const state = sealState({
+    cs,
+    config,
+    context: { ...gc, extensions: [...gc.extensions] },
+    contextBytes,
+    tree,
+    myLeaf,
+    signaturePrivateKey: own.privateKeys.signaturePrivateKey,
+    privateKeys: keys,
+    secrets: epoch.secrets,
+    secretTree,
+    interimTranscriptHash: interimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag),
+    confirmationTag: new Uint8Array(groupInfo.confirmationTag),
+    proposals: new Map(),
+    pendingUpdates: new Map(),
+    resumptionPsks: new Map([[gc.epoch, epoch.secrets.resumptionPsk]]),
+    past: [],
+  });
+  return { state, keyPackage: own, credentialChecks, groupInfo };
+}
