@@ -96,6 +96,15 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
   if (applied.pathRequired && commit.path === undefined) reject('ERR_VALIDATION_COMMIT', 'R-12.4-01', 'this Commit requires a path', 'Commit.path');
 
   const removedSelf = applied.removed.some((r) => r.leaf === state.myLeaf);
+  // Our private keys for the new epoch, on a copy (a rejected Commit leaves the current ones). If the
+  // Commit applies our own Update, our leaf's new private key is the one kept in pendingUpdates.
+  const keys = state.privateKeys.clone();
+  const mine = applied.updated.find((u) => u.leaf === state.myLeaf);
+  if (mine !== undefined) {
+    const priv = state.pendingUpdates.get(toHex(mine.leafNode.encryptionKey));
+    if (priv === undefined) reject('ERR_VALIDATION_PROPOSAL', 'R-12.1.2-01', 'an Update of our leaf that we did not send', 'Update.leaf_node');
+    keys.set(leafToNode(state.myLeaf), { publicKey: mine.leafNode.encryptionKey, privateKey: priv });
+  }
   const excludeLeaves = new Set<number>(applied.added.map((a) => a.leaf));
   let commitSecret: Uint8Array = new Uint8Array(cs.Nh);
   let newKeys: PathKeys | undefined;
@@ -121,7 +130,7 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
         sender: committer,
         receiver: state.myLeaf,
         updatePath: commit.path,
-        keys: state.privateKeys,
+        keys,
         groupContext: provisional,
         excludeLeaves,
       });
@@ -166,14 +175,6 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
     reject('ERR_VALIDATION_CONFIRMATION_TAG', 'R-12.4.2-06', 'the confirmation tag does not verify', 'FramedContentAuthData.confirmation_tag');
   }
 
-  // Our own leaf may have been replaced by our Update proposal: its private key is in pendingUpdates.
-  const keys = state.privateKeys.clone();
-  const mine = applied.updated.find((u) => u.leaf === state.myLeaf);
-  if (mine !== undefined) {
-    const priv = state.pendingUpdates.get(toHex(mine.leafNode.encryptionKey));
-    if (priv === undefined) reject('ERR_VALIDATION_PROPOSAL', 'R-12.1.2-01', 'an Update of our leaf that we did not send', 'Update.leaf_node');
-    keys.set(leafToNode(state.myLeaf), { publicKey: mine.leafNode.encryptionKey, privateKey: priv });
-  }
   keys.applyCommit(tree, newKeys);
   return {
     epoch: next.context.epoch,

@@ -14,6 +14,8 @@ import { validateKeyPackage } from '../key-package/validate.js';
 import type { LeafIndex } from '../tree-math/index.js';
 import { EMPTY, toHex } from '../util/bytes.js';
 import { WireFormat } from '../framing/content.js';
+import { signLeafNode } from '../key-package/create.js';
+import { LeafNodeSource } from '../ratchet-tree/node.js';
 import type { CredentialCheck } from './config.js';
 import { handshakeWireFormat, ownContent, protect, signOwn } from './protect.js';
 import type { CachedProposal, GroupState } from './state.js';
@@ -120,4 +122,27 @@ export function receiveProposal(state: GroupState, v: VerifiedContent): { state:
   // A PrivateMessage was verified on a copy of the secret tree: adopting this state consumes its key.
   const base = v.secretTree !== undefined ? { ...state, secretTree: v.secretTree } : state;
   return { state: withProposal(base, cached), cached, credentialChecks };
+}
+
+/**
+ * §12.1.2: an Update of this member's leaf — a fresh encryption key (its private half kept in
+ * `pendingUpdates` until a Commit applies the Update), the same credential unless a new one is given.
+ */
+export function updateProposal(state: GroupState, options: { readonly credential?: import('../credentials/credential.js').Credential } = {}): { proposal: Proposal; state: GroupState } {
+  const current = state.tree.leafNode(state.myLeaf);
+  if (current === undefined) throw new UsageError('ERR_USAGE_INVALID_STATE', 'our leaf is blank');
+  const kp = state.cs.hpke.generateKeyPair();
+  const unsigned = {
+    encryptionKey: kp.publicKey,
+    signatureKey: current.signatureKey,
+    credential: options.credential ?? current.credential,
+    capabilities: current.capabilities,
+    leafNodeSource: LeafNodeSource.update,
+    extensions: current.extensions,
+    signature: EMPTY,
+  } as const;
+  const leafNode = signLeafNode(state.cs, state.signaturePrivateKey, unsigned, state.context.groupId, state.myLeaf);
+  const pendingUpdates = new Map(state.pendingUpdates);
+  pendingUpdates.set(toHex(kp.publicKey), kp.privateKey);
+  return { proposal: { proposalType: ProposalType.update, update: { leafNode } }, state: { ...state, pendingUpdates } };
 }
