@@ -109,22 +109,40 @@ export class SecretTree {
   private leafRatchets(leaf: number): LeafRatchets {
     const existing = this.ratchets.get(leaf);
     if (existing !== undefined) return existing;
+    const d = this.deriveLeaf(leaf);
+    d.commit();
+    return d.ratchets;
+  }
 
+  /**
+   * Derives a leaf's ratchets without changing the tree: `commit()` then stores them and applies
+   * the node splits (wiping what §9.2 says to delete); `abort()` wipes the derived values instead.
+   * So a message that fails to decrypt leaves no trace, not even a split node.
+   */
+  private deriveLeaf(leaf: number): { ratchets: LeafRatchets; commit: () => void; abort: () => void } {
     const target = 2 * leaf;
+    const sets: [number, Uint8Array][] = [];
+    const deletes: number[] = [];
+    let current: Uint8Array | undefined;
     let x = root(this.width) as number;
     while (x !== target) {
-      const secret = this.nodes.get(x);
+      const stored = this.nodes.get(x);
+      const secret = stored ?? current;
       if (secret !== undefined) {
         const n = x as NodeIndex;
-        this.nodes.set(left(n), expandWithLabel(this.cs, secret, 'tree', LEFT, this.cs.Nh));
-        this.nodes.set(right(n), expandWithLabel(this.cs, secret, 'tree', RIGHT, this.cs.Nh));
-        wipe(secret);
-        this.nodes.delete(x);
+        const l = expandWithLabel(this.cs, secret, 'tree', LEFT, this.cs.Nh);
+        const r = expandWithLabel(this.cs, secret, 'tree', RIGHT, this.cs.Nh);
+        if (stored !== undefined) deletes.push(x);
+        else if (current !== undefined) wipe(current); // an intermediate of this derivation
+        const goLeft = target < x;
+        // The sibling off our path is stored; the child on our path is carried down.
+        sets.push(goLeft ? [right(n), r] : [left(n), l]);
+        current = goLeft ? l : r;
       }
-      // Step toward the target: the left subtree of x holds the smaller node indices.
       x = target < x ? left(x as NodeIndex) : right(x as NodeIndex);
     }
-    const leafSecret = this.nodes.get(target);
+    const storedLeaf = this.nodes.get(target);
+    const leafSecret = storedLeaf ?? current;
     if (leafSecret === undefined) {
       // The frontier invariant says the path had a stored node; losing it means the state is corrupt.
       throw new InternalError(`secret tree: no secret on the path to leaf ${leaf}`);
@@ -133,13 +151,30 @@ export class SecretTree {
       handshake: SenderRatchet.fromSecret(this.cs, expandWithLabel(this.cs, leafSecret, 'handshake', EMPTY, this.cs.Nh), this.window),
       application: SenderRatchet.fromSecret(this.cs, expandWithLabel(this.cs, leafSecret, 'application', EMPTY, this.cs.Nh), this.window),
     };
-    wipe(leafSecret);
-    this.nodes.delete(target);
-    this.ratchets.set(leaf, ratchets);
-    return ratchets;
+    if (storedLeaf === undefined) wipe(leafSecret);
+    return {
+      ratchets,
+      commit: () => {
+        for (const d of deletes) {
+          wipe(this.nodes.get(d));
+          this.nodes.delete(d);
+        }
+        for (const [n, v] of sets) this.nodes.set(n, v);
+        if (storedLeaf !== undefined) {
+          wipe(storedLeaf);
+          this.nodes.delete(target);
+        }
+        this.ratchets.set(leaf, ratchets);
+      },
+      abort: () => {
+        for (const [, v] of sets) wipe(v);
+        ratchets.handshake.destroy();
+        ratchets.application.destroy();
+      },
+    };
   }
 
-  private ratchet(leaf: number, type: RatchetType, receiving: boolean): SenderRatchet {
+  private ratchet(leaf: number, type: RatchetType, receiving: boolean, derive = true): SenderRatchet | undefined {
     if (this.destroyed) throw new UsageError('ERR_USAGE_INVALID_STATE', 'the secret tree was destroyed');
     if (!Number.isInteger(leaf) || leaf < 0 || leaf >= this.leafCount) {
       if (receiving) {
@@ -152,7 +187,7 @@ export class SecretTree {
     if (type !== RatchetType.handshake && type !== RatchetType.application) {
       throw new UsageError('ERR_USAGE_INVALID_ARGUMENT', `unknown ratchet type ${String(type)}`, { field: 'type' });
     }
-    return this.leafRatchets(leaf)[type];
+    return derive ? this.leafRatchets(leaf)[type] : undefined;
   }
 
   /**
@@ -160,7 +195,7 @@ export class SecretTree {
    * once. The caller owns the arrays and should wipe them after encrypting.
    */
   nextSendKey(leaf: number, type: RatchetType): RatchetKey {
-    return this.ratchet(leaf, type, false).next();
+    return this.ratchet(leaf, type, false)!.next();
   }
 
   /**
@@ -170,12 +205,24 @@ export class SecretTree {
    * ahead), R-6.3.2-02 (leaf outside the tree).
    */
   openWith<T>(leaf: number, type: RatchetType, generation: number, use: (key: RatchetKey) => T): T {
-    return this.ratchet(leaf, type, true).open(generation, use);
+    this.ratchet(leaf, type, true, false); // range checks only
+    if (this.ratchets.has(leaf)) return this.ratchet(leaf, type, true)!.open(generation, use);
+    // First message from this leaf: derive its ratchets on the side, keep them only on success.
+    const d = this.deriveLeaf(leaf);
+    let result: T;
+    try {
+      result = d.ratchets[type].open(generation, use);
+    } catch (err) {
+      d.abort();
+      throw err;
+    }
+    d.commit();
+    return result;
   }
 
   /** Receiving, non-transactionally: consumes the key of `generation` now and returns it (caller wipes it). */
   receiveKey(leaf: number, type: RatchetType, generation: number): RatchetKey {
-    return this.ratchet(leaf, type, true).receive(generation);
+    return this.ratchet(leaf, type, true)!.receive(generation);
   }
 
   /** The next unused generation of a leaf's ratchet (0 if it has not started). */
