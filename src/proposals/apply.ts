@@ -22,7 +22,7 @@ import { ProposalType, type Proposal, type ReInit } from '../messages/proposal.j
 import { PskType, type PreSharedKeyId } from '../psk/psk-id.js';
 import { hasValidPskNonce } from '../psk/psk-secret.js';
 import { isDefaultExtensionType, isDefaultProposalType, validateLeafNode } from '../ratchet-tree/leaf-validation.js';
-import type { LeafNode } from '../ratchet-tree/node.js';
+import { ownedLeafNode, type LeafNode } from '../ratchet-tree/node.js';
 import { keyString } from '../ratchet-tree/tree-index.js';
 import type { PublicTree } from '../ratchet-tree/tree.js';
 import type { LeafIndex } from '../tree-math/index.js';
@@ -267,7 +267,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
     if (!credentialEquals(old.credential, leafNode.credential)) {
       checks.push({ credential: leafNode.credential, signatureKey: leafNode.signatureKey, reason: 'update', previous: old.credential, leafIndex: leaf });
     }
-    tree.updateLeaf(leaf, leafNode);
+    tree.updateLeaf(leaf, ownedLeafNode(leafNode));
     updated.push({ leaf, leafNode });
   }
 
@@ -323,7 +323,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
     // R-7.3-04/05/11/12 and R-16.7-01 against the tree as it stands (earlier Adds included).
     validateLeafNode(cs, kp.leafNode, { context: 'keyPackage', tree, requiredCapabilities: rc }, { ...leafOptions, checkLifetime: false });
     checks.push({ credential: kp.leafNode.credential, signatureKey: kp.leafNode.signatureKey, reason: 'add' });
-    added.push({ leaf: tree.addLeaf(kp.leafNode), keyPackage: kp });
+    added.push({ leaf: tree.addLeaf(ownedLeafNode(kp.leafNode)), keyPackage: kp });
   }
 
   // R-12.1.7-01 / R-13.4-04: new requirements hold for every member of the resulting group.

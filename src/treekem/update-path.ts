@@ -28,11 +28,10 @@
  * import from messages/ (which sits above it); messages/commit.ts declares the same shapes, and
  * values of either type are interchangeable (a test checks both directions).
  */
-import { decode, encode } from '../codec/codec.js';
 import type { KeyPair } from '../crypto/cipher-suite.js';
 import { encryptContext, type HpkeCiphertext } from '../crypto/labels.js';
 import { CryptoError, UsageError, ValidationError } from '../errors.js';
-import { LeafNodeSource, leafNodeCodec, NodeType, type CommitLeafNode, type HpkePublicKey, type LeafNode, type ParentNode } from '../ratchet-tree/node.js';
+import { LeafNodeSource, NodeType, ownedLeafNode, type CommitLeafNode, type HpkePublicKey, type LeafNode, type ParentNode } from '../ratchet-tree/node.js';
 import { computePathParentHashes } from '../ratchet-tree/parent-hash.js';
 import { keyString } from '../ratchet-tree/tree-index.js';
 import type { FilteredPathEntry, PublicTree } from '../ratchet-tree/tree.js';
@@ -446,11 +445,3 @@ function adopt(keys: PathKeys, node: NodeIndex, kp: KeyPair): void {
   wipe(kp.privateKey);
 }
 
-/**
- * A LeafNode that views no caller buffer: a decoded UpdatePath's fields view the whole Commit
- * message, which the tree must not pin in memory (STYLE principle 3). Re-decoding from a fresh
- * encoding costs well under a microsecond.
- */
-function ownedLeafNode(leaf: LeafNode): LeafNode {
-  return decode(leafNodeCodec, encode(leafNodeCodec, leaf));
-}
