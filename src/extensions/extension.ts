@@ -31,6 +31,14 @@ export const ExtensionType = {
 } as const;
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType];
 
+/**
+ * The `last_resort` KeyPackage extension (type 0x000a, empty body), as deployed implementations
+ * (OpenMLS, mls-rs) use it to mark a KeyPackage that may be used more than once (RFC 9420 §16.8).
+ * The MLS extensions draft (-09 and later) moves this marker into an application component
+ * (last_resort_key_package, component 0x0004); mlskit supports the deployed extension form.
+ */
+export const LAST_RESORT_EXTENSION_TYPE = 0x000a;
+
 export interface Extension {
   /** Any uint16: the registry is open and unknown types are carried, not rejected (§13.4). */
   readonly extensionType: number;

@@ -26,7 +26,8 @@ import type { PreSharedKeyId } from '../psk/psk-id.js';
 import { newExternalPskId, newResumptionPskId } from '../psk/psk-secret.js';
 import type { RatchetTree } from '../ratchet-tree/node.js';
 import type { LeafIndex } from '../tree-math/index.js';
-import { copy, EMPTY, utf8 } from '../util/bytes.js';
+import { copy, EMPTY, utf8, wipe } from '../util/bytes.js';
+import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
 import { createCommit, type CreatedCommit } from '../commit/create.js';
 import type { CommitEffects, StagedCommit } from '../commit/process.js';
 import { joinFromWelcome, type OwnKeyPackage } from '../join/welcome.js';
@@ -163,6 +164,10 @@ export class MlsGroup {
   } & GroupOptions): Promise<MlsGroup> {
     const joined = joinFromWelcome({ ...options, welcome: decodeWelcome(options.welcome), ...(options.psks !== undefined ? { psks: options.psks } : {}) });
     await runCredentialChecks(joined.state.config, joined.credentialChecks);
+    // §16.8: a KeyPackage is used once; its init key has done its job (the group state holds its
+    // own copies of the leaf and signature keys). A last-resort KeyPackage's keys are the app's to keep.
+    const used = joined.keyPackage;
+    if (!used.keyPackage.extensions.some((e) => e.extensionType === LAST_RESORT_EXTENSION_TYPE)) wipe(used.privateKeys.initPrivateKey);
     return new MlsGroup(joined.state, options);
   }
 

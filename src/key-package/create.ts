@@ -20,7 +20,7 @@ import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { makeKeyPackageRef, signWithLabel } from '../crypto/labels.js';
 import type { Credential } from '../credentials/credential.js';
 import { UsageError, ValidationError } from '../errors.js';
-import { GREASE_VALUES, type Extension } from '../extensions/extension.js';
+import { LAST_RESORT_EXTENSION_TYPE, GREASE_VALUES, type Extension } from '../extensions/extension.js';
 import { keyPackageCodec, keyPackageTbs, type KeyPackage } from '../messages/key-package.js';
 import { leafNodeTbs, LeafNodeSource, type Capabilities, type KeyPackageLeafNode, type LeafNode, type Lifetime } from '../ratchet-tree/node.js';
 import { copy, EMPTY } from '../util/bytes.js';
@@ -45,8 +45,10 @@ export interface CreateKeyPackageOptions {
   readonly capabilities?: Capabilities;
   /** Seconds since the Unix epoch. Default [now − 1 h, now + 90 days]. */
   readonly lifetime?: Lifetime;
-  /** KeyPackage.extensions (e.g. a last-resort marker); non-default types are added to the default capabilities. */
+  /** KeyPackage.extensions; non-default types are added to the default capabilities. */
   readonly extensions?: readonly Extension[];
+  /** Mark the KeyPackage as a last-resort one (the `last_resort` extension, type 0x000a): it may be used more than once (§16.8). */
+  readonly lastResort?: boolean;
   /** LeafNode.extensions (e.g. application_id); non-default types are added to the default capabilities. */
   readonly leafNodeExtensions?: readonly Extension[];
   /** Add GREASE values to the default capabilities (§13.5 SHOULD). Default true; ignored when `capabilities` is given. */
@@ -124,7 +126,10 @@ export function createKeyPackage(options: CreateKeyPackageOptions): CreatedKeyPa
   if (notBefore < 0n || notAfter > UINT64_MAX || notBefore > notAfter) {
     throw new UsageError('ERR_USAGE_INVALID_ARGUMENT', `lifetime [${notBefore}, ${notAfter}] is not a uint64 interval`, { field: 'lifetime' });
   }
-  const extensions = options.extensions ?? [];
+  const extensions = [...(options.extensions ?? [])];
+  if (options.lastResort === true && !extensions.some((e) => e.extensionType === LAST_RESORT_EXTENSION_TYPE)) {
+    extensions.push({ extensionType: LAST_RESORT_EXTENSION_TYPE, extensionData: new Uint8Array(0) });
+  }
   const leafNodeExtensions = options.leafNodeExtensions ?? [];
   const capabilities = options.capabilities ?? defaultCapabilities(cs, options.credential, [extensions, leafNodeExtensions], options.grease ?? true);
   const signatureKey = options.signaturePublicKey ?? cs.signatureScheme.publicKeyFromPrivate(options.signaturePrivateKey);

@@ -15,6 +15,10 @@ import {
   type Extension, type ExternalSender, type RequiredCapabilities,
 } from '../extensions/extension.js';
 import { decode } from '../codec/codec.js';
+import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
+
+/** Non-default KeyPackage extension types this build understands (R-10-05 applies to them, A-4). */
+const KNOWN_KEY_PACKAGE_EXTENSIONS: readonly number[] = [LAST_RESORT_EXTENSION_TYPE];
 import type { SenderType } from '../framing/content.js';
 import { validateKeyPackage } from '../key-package/validate.js';
 import type { KeyPackage } from '../messages/key-package.js';
@@ -299,6 +303,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
         maxLifetime: config.maxLifetimeSeconds,
         requiredCapabilities: rc,
         allowDefaultTypesInCapabilities: true,
+        knownExtensionTypes: KNOWN_KEY_PACKAGE_EXTENSIONS,
       });
     } catch (cause) {
       if (cause instanceof ValidationError) throw cause;

@@ -151,3 +151,33 @@ for (const suite of SUITES) {
     });
   });
 }
+
+describe('operations on one group', () => {
+  test('run one at a time even when called concurrently', async () => {
+    const [a, b] = await makeGroup(1, 2);
+    // Concurrent encryptions each take their own generation; all decrypt.
+    const cts = await Promise.all([a!.group.encrypt('one'), a!.group.encrypt('two'), a!.group.encrypt('three')]);
+    const got = [];
+    for (const ct of cts) {
+      const r = await b!.group.process(ct);
+      if (r.kind === 'application') got.push(text(r.data));
+    }
+    assert.deepEqual(got, ['one', 'two', 'three']);
+    // A commit queued before an encryption makes the encryption fail (pending commit), deterministically.
+    const results = await Promise.allSettled([a!.group.commit(), a!.group.encrypt('blocked')]);
+    assert.equal(results[0].status, 'fulfilled');
+    assert.equal(results[1].status, 'rejected');
+    await a!.group.discardCommit();
+    assert.equal(a!.group.hasPendingCommit, false);
+  });
+
+  test('the init key of the KeyPackage used to join is wiped', async () => {
+    const members = await makeGroup(1, 1);
+    const c = newClient(1, 'joiner');
+    const kp = c.keyPackage();
+    const welcome = await commitAll(members, members[0]!, { add: [kp.keyPackage] });
+    const { MlsGroup } = await import('../../src/index.js');
+    await MlsGroup.join({ welcome: welcome!, keyPackages: [kp] });
+    assert.ok(kp.privateKeys.initPrivateKey.every((b) => b === 0));
+  });
+});
