@@ -3,9 +3,11 @@
  * `mls`: the mlskit command line.
  *
  *   mls vectors [FILE|DIR ...] [--kind KIND] [--json]   verify published MLS test-vector files
+ *   mls demo [--members N] [--suite ID] [--messages K] [--json]   a group's life, seen by its delivery service
  *
  * Every command is a thin shell over the library; the work lives in src/ and spec-vectors/.
  */
+import { runDemoCommand } from './demo.js';
 import { runVectorsCommand } from './vectors.js';
 
 const USAGE = `usage: mls <command> [options]
@@ -14,6 +16,12 @@ commands:
   vectors [FILE|DIR ...] [--kind KIND] [--json] [--allow-unsupported]
       Verify MLS test-vector files (default: every published file in $MLS_TEST_VECTORS,
       or ../shared/mls-test-vectors). Exits non-zero if any case fails or a file is not supported.
+  demo [--members N] [--suite ID] [--messages K] [--json] [--leaky]
+      Run a group through create, add, messages, remove, update, an empty Commit and a late add,
+      relayed by an in-process delivery service; check after each step that all members agree,
+      and at the end that the DS never saw a plaintext. Defaults: 8 members (2..1000), suite 1,
+      2 messages each. --leaky is a negative control: one member leaks its plaintexts, the check
+      must catch it. Exits 1 on any disagreement, plaintext seen or error.
   help
       Show this text.
 `;
@@ -23,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'vectors':
       return runVectorsCommand(rest);
+    case 'demo':
+      return runDemoCommand(rest);
     case undefined:
     case 'help':
     case '--help':
