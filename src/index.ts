@@ -6,7 +6,7 @@
  */
 import { decode, encode } from './codec/codec.js';
 import { UsageError } from './errors.js';
-import { WireFormat } from './framing/content.js';
+import { ContentType, WireFormat, type Sender } from './framing/content.js';
 import { mlsMessageCodec, type MlsMessage } from './framing/mls-message.js';
 import type { KeyPackage } from './messages/key-package.js';
 
@@ -27,7 +27,37 @@ export type { PreSharedKeyId } from './psk/psk-id.js';
 export { externalPsks, type PskLookup } from './psk/lookup.js';
 export { DEFAULT_CONFIG, type GroupConfig, type PaddingPolicy, type CredentialValidator, type CredentialCheck } from './group/config.js';
 export { MlsError, DecodeError, ValidationError, CryptoError, UsageError, StorageError, InternalError, type ErrorCode, type ErrorKind } from './errors.js';
-export { WireFormat, type MlsMessage };
+export { WireFormat, ContentType, type MlsMessage };
+
+/** What a delivery service may read of a message without any key (its clear header). */
+export interface MessageInfo {
+  readonly wireFormat: WireFormat;
+  readonly groupId?: Uint8Array;
+  readonly epoch?: bigint;
+  /** For a PublicMessage or PrivateMessage. */
+  readonly contentType?: ContentType;
+  /** For a PublicMessage: the sender (a PrivateMessage hides it). */
+  readonly sender?: Sender;
+}
+
+/** The clear header of an MLSMessage: what the delivery service (and any observer) sees. */
+export function messageInfo(bytes: Uint8Array): MessageInfo {
+  const m = decode(mlsMessageCodec, bytes);
+  switch (m.wireFormat) {
+    case WireFormat.mls_public_message: {
+      const c = m.publicMessage.content;
+      return { wireFormat: m.wireFormat, groupId: c.groupId, epoch: c.epoch, contentType: c.contentType, sender: c.sender };
+    }
+    case WireFormat.mls_private_message: {
+      const p = m.privateMessage;
+      return { wireFormat: m.wireFormat, groupId: p.groupId, epoch: p.epoch, contentType: p.contentType };
+    }
+    case WireFormat.mls_group_info:
+      return { wireFormat: m.wireFormat, groupId: m.groupInfo.groupContext.groupId, epoch: m.groupInfo.groupContext.epoch };
+    default:
+      return { wireFormat: m.wireFormat };
+  }
+}
 
 /** Decodes any MLSMessage (strict: trailing bytes and unknown values are errors). */
 export function decodeMlsMessage(bytes: Uint8Array): MlsMessage {

@@ -122,10 +122,20 @@ async function runCredentialChecks(config: GroupConfig, checks: readonly Credent
         : check.reason === 'commit-path' ? 'R-5.3.1-05'
         : check.reason === 'tree-on-join' ? 'R-5.3.1-02'
         : check.reason === 'external-sender' ? 'R-5.3.1-06'
+        : check.reason === 'external-sender-change' ? 'R-5.3.1-07'
         : 'R-5.3.1-01';
       throw new ValidationError('ERR_VALIDATION_CREDENTIAL', rule, `the application rejected a credential (${check.reason})`, { field: 'Credential', cause });
     }
   }
+}
+
+/** R-5.3.1-01: the KeyPackages this client itself puts into Adds go to the AS first. */
+function ownAddChecks(proposals: readonly Proposal[]): CredentialCheck[] {
+  const out: CredentialCheck[] = [];
+  for (const p of proposals) {
+    if (p.proposalType === ProposalType.add) out.push({ credential: p.add.keyPackage.leafNode.credential, signatureKey: p.add.keyPackage.leafNode.signatureKey, reason: 'key-package' });
+  }
+  return out;
 }
 
 export class MlsGroup {
@@ -204,6 +214,25 @@ export class MlsGroup {
     return this.#state.context.extensions;
   }
 
+  /** The cipher suite object (for createKeyPackage, generateIdentity, …). */
+  get suite(): CipherSuite {
+    return this.#state.cs;
+  }
+
+  /** The member at `leafIndex`, or undefined for a blank or out-of-range leaf. O(1). */
+  member(leafIndex: number): Member | undefined {
+    const t = this.#state.tree;
+    const leaf = leafIndex >= 0 && leafIndex < t.leafCount ? t.leafNode(leafIndex as LeafIndex) : undefined;
+    if (leaf === undefined) return undefined;
+    return { leafIndex: leafIndex as LeafIndex, credential: leaf.credential, signatureKey: leaf.signatureKey, encryptionKey: leaf.encryptionKey };
+  }
+
+  /** The member whose signature key is `signatureKey` (O(1), through the tree index). */
+  memberBySignatureKey(signatureKey: Uint8Array): Member | undefined {
+    const l = this.#state.tree.index.signatureKeyHolder(signatureKey);
+    return l === undefined ? undefined : this.member(l);
+  }
+
   /** The roster: every non-blank leaf. */
   members(): Member[] {
     const out: Member[] = [];
@@ -236,8 +265,9 @@ export class MlsGroup {
 
   /** Sends a proposal by reference; it is cached for the next Commit. Returns the MLSMessage. */
   propose(proposal: Proposal, options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array> {
-    return this.#serial(() => {
+    return this.#serial(async () => {
       this.#noPending();
+      await runCredentialChecks(this.#state.config, ownAddChecks([proposal])); // R-5.3.1-01
       const r = sendProposal(this.#state, proposal, options.authenticatedData ?? EMPTY);
       this.#state = r.state;
       return r.message;
@@ -279,9 +309,12 @@ export class MlsGroup {
   /**
    * §12.4.1: a Commit over the pending proposals and `request`. The new epoch stays pending until
    * confirmCommit() (after the delivery service accepted the Commit) or discardCommit().
+   * Every KeyPackage added is validated first (§10.1: signature, suite, capabilities, lifetime,
+   * and the application's credential check); `effects.added` lists the new members, whose
+   * KeyPackages the returned Welcome is encrypted to.
    */
   commit(request: CommitRequest = {}): Promise<CommitMessages> {
-    return this.#serial(() => {
+    return this.#serial(async () => {
       this.#noPending();
       const proposals: Proposal[] = [
         ...(request.groupContextExtensions !== undefined ? [{ proposalType: ProposalType.groupContextExtensions, groupContextExtensions: { extensions: request.groupContextExtensions } } as const] : []),
@@ -290,6 +323,7 @@ export class MlsGroup {
         ...(request.psks ?? []).map((psk) => ({ proposalType: ProposalType.psk, preSharedKey: { psk } }) as const),
         ...(request.proposals ?? []),
       ];
+      await runCredentialChecks(this.#state.config, ownAddChecks(proposals)); // R-5.3.1-01
       const created = createCommit(this.#state, {
         proposals,
         ...(request.includePending !== undefined ? { includePending: request.includePending } : {}),
@@ -380,7 +414,16 @@ export class MlsGroup {
 
   #adopt(next: GroupState): void {
     next.tree.merge();
+    const prev = this.#state;
     this.#state = next;
+    // §9.2 (R-9.2-02): the previous epoch's init_secret was consumed by the new key schedule.
+    // §7.5 (R-7.5-04): the previous epoch's private path keys (the staged state holds its own copy,
+    // with replaced and blanked keys dropped) and the private keys of our own pending Updates.
+    if (prev !== next) {
+      wipe(prev.secrets.initSecret);
+      if (prev.privateKeys !== next.privateKeys) prev.privateKeys.destroy();
+      if (prev.pendingUpdates !== next.pendingUpdates) for (const k of prev.pendingUpdates.values()) wipe(k);
+    }
   }
 
   #noPending(): void {
