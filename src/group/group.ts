@@ -36,6 +36,7 @@ import { createGroupState, type CreateGroupOptions } from './create.js';
 import { encryptApplication, sendProposal, updateProposal } from './messages.js';
 import { processMessage } from './receive.js';
 import { restoreState, snapshotState } from './snapshot.js';
+import { groupSafetyNumber, memberFingerprint } from './safety-number.js';
 import type { GroupState } from './state.js';
 
 /** A member as the roster shows it. */
@@ -205,6 +206,16 @@ export class MlsGroup {
   get epochAuthenticator(): Uint8Array {
     return copy(this.#state.secrets.epochAuthenticator);
   }
+  /** A 30-digit code for people to compare: equal for every member in the same epoch of this group. */
+  get safetyNumber(): string {
+    return groupSafetyNumber(this.#state.cs, this.#state.context.groupId, this.#state.secrets.epochAuthenticator);
+  }
+
+  /** A 30-digit fingerprint of a member's credential and signature key ("is this really Alice?"). */
+  fingerprint(member: Pick<Member, 'credential' | 'signatureKey'>): string {
+    return memberFingerprint(this.#state.cs, member.credential, member.signatureKey);
+  }
+
   /** Is a Commit of ours waiting for confirmCommit() / discardCommit()? */
   get hasPendingCommit(): boolean {
     return this.#pending !== undefined;
