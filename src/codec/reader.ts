@@ -31,7 +31,7 @@ export class Reader {
   private need(n: number, field: string): number {
     const at = this.pos;
     if (at + n > this.end) {
-      throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: needs ${n} bytes, ${this.end - at} left`, { field });
+      throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: needs ${n} bytes, ${this.end - at} left`, { field, rule: 'D-03' });
     }
     this.pos = at + n;
     return at;
@@ -126,7 +126,7 @@ export class Reader {
   /** Asserts the input is fully consumed. */
   done(field: string): void {
     if (this.pos !== this.end) {
-      throw new DecodeError('ERR_DECODE_TRAILING_BYTES', `${field}: ${this.end - this.pos} trailing bytes`, { field });
+      throw new DecodeError('ERR_DECODE_TRAILING_BYTES', `${field}: ${this.end - this.pos} trailing bytes`, { field, rule: 'D-03' });
     }
   }
 

@@ -40,7 +40,7 @@ export function writeVarint(buf: Uint8Array, offset: number, value: number): num
  */
 export function readVarint(buf: Uint8Array, offset: number, end: number, field: string): [value: number, size: number] {
   if (offset >= end) {
-    throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: missing length header`, { field });
+    throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: missing length header`, { field, rule: 'D-03' });
   }
   const first = buf[offset]!;
   const prefix = first >>> 6;
@@ -52,7 +52,7 @@ export function readVarint(buf: Uint8Array, offset: number, end: number, field: 
   }
   const size = 1 << prefix;
   if (offset + size > end) {
-    throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: truncated length header`, { field });
+    throw new DecodeError('ERR_DECODE_TRUNCATED', `${field}: truncated length header`, { field, rule: 'D-03' });
   }
   let value = first & 0x3f;
   for (let i = 1; i < size; i++) value = value * 256 + buf[offset + i]!;

@@ -170,6 +170,10 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
     signature: auth.signature,
   });
   wipe(commitSecret);
+  // §9.2 (R-9.2-02): a receiver has no use for joiner_secret and welcome_secret (only a committer
+  // building a Welcome does): delete them at once.
+  wipe(next.keys.joinerSecret);
+  wipe(next.keys.welcomeSecret);
   // R-12.4.2-06: the confirmation tag (constant time).
   if (auth.confirmationTag === undefined || !cs.verifyMac(next.keys.secrets.confirmationKey, next.context.confirmedTranscriptHash, auth.confirmationTag)) {
     reject('ERR_VALIDATION_CONFIRMATION_TAG', 'R-12.4.2-06', 'the confirmation tag does not verify', 'FramedContentAuthData.confirmation_tag');

@@ -28,6 +28,7 @@
  */
 import { codec, type Codec } from '../codec/codec.js';
 import { DecodeError, UsageError } from '../errors.js';
+import { isGrease } from '../extensions/extension.js';
 
 /** The credential types this build can decode (§17.5 "MLS Credential Types"). */
 export const CredentialType = { basic: 1, x509: 2 } as const;
@@ -79,8 +80,10 @@ export const credentialCodec: Codec<Credential> = codec(
     if (credentialType === CredentialType.x509) {
       return { credentialType, certificates: r.vector('Credential.certificates', certificateCodec.decode) };
     }
+    // R-13.5-01 names the GREASE case; any other unknown type takes this same path (R-13.5-02).
     throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `Credential.credential_type: unsupported value ${credentialType}`, {
       field: 'Credential.credential_type',
+      ...(isGrease(credentialType) ? { rule: 'R-13.5-01' } : {}),
     });
   },
 );

@@ -89,14 +89,14 @@ export const senderCodec: Codec<Sender> = codec(
       case SenderType.new_member_commit:
         return { senderType };
       default:
-        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `Sender.sender_type: unknown value ${senderType}`, { field: 'Sender.sender_type' });
+        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `Sender.sender_type: unknown value ${senderType}`, { field: 'Sender.sender_type', rule: 'D-02' });
     }
   },
 );
 
 export function readContentType(r: Reader, field: string): ContentType {
   const t = r.u8(field);
-  if (t < 1 || t > 3) throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `${field}: unknown content type ${t}`, { field });
+  if (t < 1 || t > 3) throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `${field}: unknown content type ${t}`, { field, rule: 'D-02' });
   return t as ContentType;
 }
 
@@ -172,7 +172,7 @@ export function readAuthData(r: Reader, contentType: ContentType): FramedContent
 
 function readWireFormat(r: Reader, field: string): WireFormat {
   const wf = r.u16(field);
-  if (wf < 1 || wf > 5) throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `${field}: unknown wire format ${wf}`, { field });
+  if (wf < 1 || wf > 5) throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `${field}: unknown wire format ${wf}`, { field, rule: 'D-02' });
   return wf as WireFormat;
 }
 

@@ -68,7 +68,7 @@ export const mlsMessageCodec: Codec<MlsMessage> = codec(
       case WireFormat.mls_key_package:
         return { wireFormat, keyPackage: keyPackageCodec.decode(r) };
       default:
-        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `MLSMessage.wire_format: unknown value ${wireFormat}`, { field: 'MLSMessage.wire_format' });
+        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `MLSMessage.wire_format: unknown value ${wireFormat}`, { field: 'MLSMessage.wire_format', rule: 'D-02' });
     }
   },
 );

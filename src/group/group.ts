@@ -434,6 +434,10 @@ export class MlsGroup {
       wipe(prev.secrets.initSecret);
       if (prev.privateKeys !== next.privateKeys) prev.privateKeys.destroy();
       if (prev.pendingUpdates !== next.pendingUpdates) for (const k of prev.pendingUpdates.values()) wipe(k);
+      // §9.2 (R-9.2-01): secret trees the new state does not keep (the previous epoch's when no past
+      // epoch is retained, past epochs that fell out of the window) are wiped, not just dropped.
+      const kept = new Set([next.secretTree, ...next.past.map((p) => p.secretTree)]);
+      for (const t of [prev.secretTree, ...prev.past.map((p) => p.secretTree)]) if (!kept.has(t)) t.destroy();
     }
   }
 

@@ -9,6 +9,7 @@ import { authenticatedContentCodec, ContentType, SenderType, type FramedContent 
 import type { Proposal } from '../messages/proposal.js';
 import { ProposalType } from '../messages/proposal.js';
 import { checkPskProposal, checkGroupContextExtensions, requiredCapabilitiesOf } from '../proposals/apply.js';
+import { checkNoDuplicateExtensions } from '../key-package/leaf-check.js';
 import { validateLeafNode } from '../ratchet-tree/leaf-validation.js';
 import { validateKeyPackage } from '../key-package/validate.js';
 import type { LeafIndex } from '../tree-math/index.js';
@@ -24,7 +25,7 @@ import type { VerifiedContent } from './unprotect.js';
 /** Refuses to send in a group that was reinitialized (R-12.4.2-08). */
 export function assertCanSend(state: GroupState): void {
   if (state.reinit !== undefined) {
-    throw new UsageError('ERR_USAGE_INVALID_STATE', 'the group was reinitialized: it may send nothing more (R-12.4.2-08)');
+    throw new UsageError('ERR_USAGE_INVALID_STATE', 'the group was reinitialized: it may send nothing more (R-12.4.2-08)', { rule: 'R-12.4.2-08' });
   }
 }
 
@@ -91,6 +92,7 @@ export function checkStandaloneProposal(state: GroupState, proposal: Proposal, s
       if (proposal.reInit.version < state.context.version) {
         throw new ValidationError('ERR_VALIDATION_PROPOSAL', 'R-12.1.5-01', 'ReInit lowers the protocol version', { field: 'ReInit.version' });
       }
+      checkNoDuplicateExtensions(proposal.reInit.extensions, 'ReInit.extensions');
       return [];
     case ProposalType.externalInit:
       throw new ValidationError('ERR_VALIDATION_PROPOSAL', 'R-12.1.6-01', 'an ExternalInit may only appear inline in an external Commit', { field: 'Proposal' });

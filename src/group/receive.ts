@@ -73,6 +73,8 @@ export function processMessage(state: GroupState, bytes: Uint8Array, options: Pr
       return { kind: 'proposal', sender: c.sender, proposal: c.proposal, cached: r.cached, state: r.state, credentialChecks: r.credentialChecks };
     }
     case ContentType.commit:
-      return { kind: 'commit', staged: stageCommit(state, v, options) };
+      // A Commit sent as a PrivateMessage was verified on a copy of the secret tree, which consumed
+      // its handshake key: that copy is the one the next state keeps as the past epoch (§9.2).
+      return { kind: 'commit', staged: stageCommit(v.secretTree !== undefined ? { ...state, secretTree: v.secretTree } : state, v, options) };
   }
 }

@@ -31,7 +31,7 @@ import { nextPathSecret, nodeKeyPair } from '../treekem/path-secrets.js';
 import { PathKeys } from '../treekem/path-keys.js';
 import { bytesEqual, wipe } from '../util/bytes.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
-import { checkGroupContextExtensions, requiredCapabilitiesOf } from '../proposals/apply.js';
+import { checkGroupContextExtensions, greaseRequirement, requiredCapabilitiesOf } from '../proposals/apply.js';
 import { sealState, type GroupState } from '../group/state.js';
 
 /** One of the joiner's own KeyPackages, with its private keys. */
@@ -190,6 +190,9 @@ export function joinFromWelcome(options: JoinOptions): Joined {
 
   // R-12.4.3.1-09…13, R-7.9.2-01: the whole tree.
   const rc = requiredCapabilitiesOf(gc.extensions);
+  // R-13.5-03: our own capabilities exclude GREASE, so our leaf cannot meet a GREASE requirement (R-7.3-03).
+  const grease = greaseRequirement(rc);
+  if (grease !== undefined) reject('ERR_VALIDATION_CAPABILITIES', 'R-7.3-03', `required type ${grease} is a GREASE value, which this client does not support (R-13.5-03)`, 'GroupContext.extensions');
   validateRatchetTree(
     tree,
     { groupId: gc.groupId, treeHash: gc.treeHash, version: gc.version, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },

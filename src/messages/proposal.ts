@@ -48,7 +48,7 @@
  * ProposalOrRefType is closed: other values are malformed (D-02).
  */
 import { codec, type Codec } from '../codec/codec.js';
-import { readExtensions, writeExtensions, type Extension } from '../extensions/extension.js';
+import { isGrease, readExtensions, writeExtensions, type Extension } from '../extensions/extension.js';
 import { DecodeError, UsageError } from '../errors.js';
 import { preSharedKeyIdCodec, type PreSharedKeyId } from '../psk/psk-id.js';
 import { leafNodeCodec, type LeafNode } from '../ratchet-tree/node.js';
@@ -211,8 +211,11 @@ export const proposalCodec: Codec<Proposal> = codec(
       case ProposalType.groupContextExtensions:
         return { proposalType, groupContextExtensions: groupContextExtensionsCodec.decode(r) };
       default:
+        // R-12.2-11: a proposal type this client does not support (R-13.5-01 names the GREASE case;
+        // both take this same path, R-13.5-02).
         throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `Proposal.proposal_type: unsupported value ${proposalType}`, {
           field: 'Proposal.proposal_type',
+          rule: isGrease(proposalType) ? 'R-13.5-01' : 'R-12.2-11',
         });
     }
   },

@@ -8,19 +8,20 @@
  * costs O(n): its new requirements must hold for every member (R-12.1.7-01, R-13.4-04).
  */
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { CredentialType, type Credential } from '../credentials/credential.js';
+import { credentialCodec, CredentialType, type Credential } from '../credentials/credential.js';
 import { ValidationError } from '../errors.js';
 import {
   ExtensionType, findExtension, isGrease, requiredCapabilitiesCodec, externalSendersCodec,
   type Extension, type ExternalSender, type RequiredCapabilities,
 } from '../extensions/extension.js';
-import { decode } from '../codec/codec.js';
+import { decode, encode } from '../codec/codec.js';
 import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
 
 /** Non-default KeyPackage extension types this build understands (R-10-05 applies to them, A-4). */
 const KNOWN_KEY_PACKAGE_EXTENSIONS: readonly number[] = [LAST_RESORT_EXTENSION_TYPE];
 import type { SenderType } from '../framing/content.js';
 import { validateKeyPackage } from '../key-package/validate.js';
+import { checkNoDuplicateExtensions } from '../key-package/leaf-check.js';
 import type { KeyPackage } from '../messages/key-package.js';
 import { ProposalType, type Proposal, type ReInit } from '../messages/proposal.js';
 import { PskType, type PreSharedKeyId } from '../psk/psk-id.js';
@@ -137,8 +138,21 @@ export function checkGroupContextExtensions(extensions: readonly Extension[], ru
   }
 }
 
+/**
+ * R-13.5-03: a GREASE value among the required types, if any. When this client compares its own
+ * capabilities with required_capabilities, its own list holds no GREASE value (whatever its leaf
+ * advertises), so such a requirement is one it does not meet.
+ */
+export function greaseRequirement(rc: RequiredCapabilities | undefined): number | undefined {
+  if (rc === undefined) return undefined;
+  return [...rc.extensionTypes, ...rc.proposalTypes, ...rc.credentialTypes].find(isGrease);
+}
+
 /** R-12.1.7-01 / R-13.4-04: every member of `tree` supports `rc` and every non-default GroupContext extension. O(n). */
 function checkMembersSupport(tree: PublicTree, extensions: readonly Extension[], rc: RequiredCapabilities | undefined): void {
+  // R-13.5-03: this client's own capabilities exclude GREASE, so it supports no requirement of a GREASE value.
+  const grease = greaseRequirement(rc);
+  if (grease !== undefined) fail('ERR_VALIDATION_CAPABILITIES', 'R-12.1.7-01', `required type ${grease} is a GREASE value, which this client does not support (R-13.5-03)`, 'GroupContextExtensions.extensions');
   for (let l = 0; l < tree.leafCount; l++) {
     const leaf = tree.leafNode(l as LeafIndex);
     if (leaf === undefined) continue;
@@ -228,6 +242,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
         if (list.length !== 1) fail('ERR_VALIDATION_PROPOSAL_LIST', 'R-12.2-09', 'a ReInit must be the only proposal of its Commit');
         // R-12.1.5-01: the version may not go down (this build speaks mls10 only, the lowest).
         if (proposal.reInit.version < 1) fail('ERR_VALIDATION_PROPOSAL', 'R-12.1.5-01', 'ReInit lowers the protocol version', 'ReInit.version');
+        checkNoDuplicateExtensions(proposal.reInit.extensions, 'ReInit.extensions');
         reinit = proposal.reInit;
         break;
       case ProposalType.externalInit:
@@ -250,10 +265,15 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
   const rc = requiredCapabilitiesOf(extensions);
   if (gce !== undefined) {
     const senders = externalSendersOf(gce) ?? [];
-    const before = new Set((externalSendersOf(ctx.extensions) ?? []).map((s) => keyString(s.signatureKey)));
+    const old = externalSendersOf(ctx.extensions);
+    const id = (s: ExternalSender) => `${keyString(s.signatureKey)}/${toHex(encode(credentialCodec, s.credential))}`;
+    const before = new Set((old ?? []).map(id));
     for (const s of senders) {
-      // R-5.3.1-06 / R-5.3.1-07: a new or changed external sender's credential goes to the AS.
-      if (!before.has(keyString(s.signatureKey))) checks.push({ credential: s.credential, signatureKey: s.signatureKey, reason: 'external-sender' });
+      // R-5.1.1-01: an external sender's signature_key is a key of the suite's signature scheme.
+      if (!cs.signatureScheme.isValidPublicKey(s.signatureKey)) fail('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'an external_senders signature_key is not a valid public key for the suite', 'ExternalSender.signature_key');
+      // R-5.3.1-06 (the extension is added) / R-5.3.1-07 (it is changed): a new or changed external
+      // sender (new key, or new credential for a key) goes to the AS.
+      if (!before.has(id(s))) checks.push({ credential: s.credential, signatureKey: s.signatureKey, reason: old === undefined ? 'external-sender' : 'external-sender-change' });
     }
   }
 

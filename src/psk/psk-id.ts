@@ -50,12 +50,12 @@ export const preSharedKeyIdCodec: Codec<PreSharedKeyId> = codec(
     if (pskType === PskType.resumption) {
       const usage = r.u8('PreSharedKeyID.usage');
       if (usage < 1 || usage > 3) {
-        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `PreSharedKeyID.usage: unknown value ${usage}`, { field: 'PreSharedKeyID.usage' });
+        throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `PreSharedKeyID.usage: unknown value ${usage}`, { field: 'PreSharedKeyID.usage', rule: 'D-02' });
       }
       const pskGroupId = r.opaque('PreSharedKeyID.psk_group_id');
       const pskEpoch = r.u64('PreSharedKeyID.psk_epoch');
       return { pskType, usage: usage as ResumptionPskUsage, pskGroupId, pskEpoch, pskNonce: r.opaque('PreSharedKeyID.psk_nonce') };
     }
-    throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `PreSharedKeyID.psktype: unknown value ${pskType}`, { field: 'PreSharedKeyID.psktype' });
+    throw new DecodeError('ERR_DECODE_UNKNOWN_VALUE', `PreSharedKeyID.psktype: unknown value ${pskType}`, { field: 'PreSharedKeyID.psktype', rule: 'D-02' });
   },
 );

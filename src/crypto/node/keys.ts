@@ -417,3 +417,13 @@ export function ecPublicKey(p: EcParams, pub: Uint8Array): KeyObject {
   if (c === undefined) ecPublicCaches.set(p.crv, (c = new KeyCache<KeyObject>(false)));
   return c.get(pub, (b) => importEcPublic(p, b));
 }
+
+/**
+ * Benchmark and test seam: forgets every cached public KeyObject, so the next use of any public key
+ * imports it again, as in a process that has never seen it (e.g. a client joining a group). Private
+ * key caches are left alone: they hold the caller's own keys, keyed by the caller's buffers.
+ */
+export function clearPublicKeyCaches(): void {
+  okpPublicCaches.clear();
+  ecPublicCaches.clear();
+}

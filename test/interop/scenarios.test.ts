@@ -1,0 +1,318 @@
+/**
+ * Interop scenarios: mlskit and ts-mls in the same group (issue #7).
+ *
+ * Peer: ts-mls 2.0.0-rc.10 (npm, pinned as a dev dependency), driven through its public API only
+ * (test/interop/adapter.ts). Its peers are dev dependencies here too: @noble/ciphers 2.1.1,
+ * @noble/curves 2.0.1, @noble/post-quantum 0.5.2, @hpke/*. ts-mls 1.6.4 and 2.0.0-rc.10 import
+ * @noble/hashes without declaring it (neither as a dependency nor as a peer), so @noble/hashes is a
+ * dev dependency of this repository as well. Other workarounds (see adapter.ts and docs/interop.md):
+ * the ratchet tree sent out of band is converted with ts-mls's exported ClientState codec (it
+ * exports no tree codec); ts-mls cannot send Update proposals, cannot be told to add a path, and
+ * cannot commit a resumption PSK of its own group through its public API.
+ *
+ * For each of the seven RFC 9420 suites (ts-mls implements all seven) and each direction — mlskit
+ * creates the group and ts-mls joins it, or the reverse — every scenario checks, after every
+ * step, that all members of both implementations agree on the epoch, the epoch authenticator, an
+ * MLS-Exporter output and the roster. Divergences where ts-mls breaks the RFC are asserted as
+ * known peer defects (tests named "known peer defect"), so a fixed ts-mls makes them fail loudly.
+ *
+ * Handshake messages: mlskit members send PublicMessage (its default), ts-mls members send
+ * PrivateMessage (its default); the last scenario swaps both.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MlsError } from '../../src/index.js';
+import { IMPLS, RFC_SUITES, newClient, other, text, utf8, type ClientOptions, type Impl } from './adapter.js';
+import { MixedGroup } from './harness.js';
+
+const PSK_ID = utf8('interop external psk');
+const PSK_SECRET = new Uint8Array(32).fill(0x5a);
+const OPTIONS: ClientOptions = { psks: [[PSK_ID, PSK_SECRET]] };
+
+/**
+ * The base group for a direction: X (the creator's implementation) creates; X adds two Y members,
+ * the first with the tree in the GroupInfo, the second with the tree out of band; then a Y member
+ * adds a second X member. Agreement is checked after each step. Members: x0, y1, y2, x3.
+ */
+async function baseGroup(creator: Impl, suite: number, options: ClientOptions = OPTIONS): Promise<MixedGroup> {
+  const X = creator;
+  const Y = other(creator);
+  const g = await MixedGroup.create(X, suite, 'x0', options);
+  await g.check();
+  await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y1', options)], treeInGroupInfo: true });
+  await g.check();
+  await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y2', options)], treeInGroupInfo: false });
+  await g.check();
+  await g.commit(g.byName('y1'), { addClients: [await newClient(X, suite, 'x3', options)], treeInGroupInfo: true });
+  await g.check();
+  return g;
+}
+
+/** An MlsError with this RFC rule id (mlskit's errors name the rule they enforce). */
+const isRule = (rule: string) => (e: unknown) => e instanceof MlsError && e.rule === rule;
+
+/** INTEROP_SUITES=1,3 runs a subset (for debugging); default all seven. */
+const SUITES = process.env['INTEROP_SUITES'] !== undefined ? process.env['INTEROP_SUITES'].split(',').map(Number) : RFC_SUITES;
+
+for (const suite of SUITES) {
+  for (const creator of IMPLS) {
+    const X = creator;
+    const Y = other(creator);
+    describe(`suite ${suite}, ${X} creates / ${Y} joins`, () => {
+      test('welcome: tree in the GroupInfo and out of band, both ways', async () => {
+        const g = await baseGroup(creator, suite);
+        assert.equal(g.members.length, 4);
+        // the joiners of the other implementation add one of the creator's, tree out of band
+        await g.commit(g.byName('y2'), { addClients: [await newClient(X, suite, 'x4', OPTIONS)], treeInGroupInfo: false });
+        await g.check();
+        // and two at once, one of each implementation
+        await g.commit(g.byName('x3'), { addClients: [await newClient(Y, suite, 'y5', OPTIONS), await newClient(X, suite, 'x6', OPTIONS)] });
+        await g.check();
+        assert.equal(g.members.length, 7);
+      });
+
+      test('add, remove and update committed by each side', async () => {
+        const g = await baseGroup(creator, suite);
+        // add: one of each implementation, by each side
+        await g.commit(g.byName('y1'), { addClients: [await newClient(X, suite, 'x4', OPTIONS), await newClient(Y, suite, 'y5', OPTIONS)] });
+        await g.check();
+        await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y6', OPTIONS), await newClient(X, suite, 'x7', OPTIONS)] });
+        await g.check();
+        const mlskit = () => g.members.filter((m) => m.impl === 'mlskit');
+        const tsmls = () => g.members.filter((m) => m.impl === 'ts-mls');
+        // remove: mlskit removes one ts-mls member (the Commit carries a path)
+        await g.commit(mlskit()[0]!, { remove: [tsmls()[1]!.leafIndex] });
+        await g.check();
+        // ts-mls removes two members, one of each implementation (ts-mls adds a path only for
+        // more than one Remove: see the known peer defect below)
+        await g.commit(tsmls()[0]!, { remove: [mlskit()[1]!.leafIndex, tsmls()[1]!.leafIndex] });
+        await g.check();
+        // update by proposal: an mlskit member sends an Update, the other side processes it, and
+        // it is committed by mlskit (a ts-mls committer would omit the path: known peer defect)
+        const [m0, m1] = mlskit();
+        assert.ok(m0 !== undefined && m1 !== undefined);
+        await g.propose(m0, (p) => p.proposeUpdate());
+        await g.check();
+        await g.commit(m1);
+        await g.check();
+        // update by Commit: mlskit forces a path over an Add of a ts-mls client; ts-mls updates
+        // its leaf with an empty Commit (the only way it can)
+        await g.commit(m0, { updatePath: true, addClients: [await newClient('ts-mls', suite, 'y8', OPTIONS)] });
+        await g.check();
+        await g.commit(tsmls()[0]!);
+        await g.check();
+      });
+
+      test('empty Commit with a path from each side', async () => {
+        const g = await baseGroup(creator, suite);
+        for (const name of ['x0', 'y1', 'y2', 'x3']) {
+          await g.commit(g.byName(name));
+          await g.check();
+        }
+      });
+
+      test('proposals by reference, committed by the other side', async () => {
+        const g = await baseGroup(creator, suite);
+        await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y4', OPTIONS), await newClient(X, suite, 'x5', OPTIONS)] });
+        await g.check();
+        // Adds and Removes go in separate Commits: a ts-mls Commit that has a path and an Add is
+        // rejected (known peer defect, RFC 9420 §7.6), and ts-mls adds the path that Removes
+        // require only for more than one Remove (known peer defect, §12.4).
+        // Y proposes an Add (of an X client); X commits it
+        const x6 = await newClient(X, suite, 'x6', OPTIONS);
+        await g.propose(g.byName('y1'), (p) => p.proposeAdd(x6.keyPackage));
+        await g.check();
+        await g.commit(g.byName('x0'), { joinersByReference: [x6] });
+        await g.check();
+        // Y proposes two Removes (one of each implementation); X commits them
+        await g.propose(g.byName('y2'), (p) => p.proposeRemove(g.byName('x3').leafIndex));
+        await g.propose(g.byName('y1'), (p) => p.proposeRemove(g.byName('y4').leafIndex));
+        await g.commit(g.byName('x5'));
+        await g.check();
+        assert.deepEqual(g.members.map((m) => m.name).sort(), ['x0', 'x5', 'x6', 'y1', 'y2']);
+        // X proposes an Add (of a Y client); Y commits it
+        const y7 = await newClient(Y, suite, 'y7', OPTIONS);
+        await g.propose(g.byName('x5'), (p) => p.proposeAdd(y7.keyPackage));
+        await g.commit(g.byName('y2'), { joinersByReference: [y7] });
+        await g.check();
+        // X proposes two Removes; Y commits them
+        await g.propose(g.byName('x0'), (p) => p.proposeRemove(g.byName('y2').leafIndex));
+        await g.propose(g.byName('x6'), (p) => p.proposeRemove(g.byName('x5').leafIndex));
+        await g.commit(g.byName('y1'));
+        await g.check();
+        assert.deepEqual(g.members.map((m) => m.name).sort(), ['x0', 'x6', 'y1', 'y7']);
+        // mixed: an Add proposed by Y and an external PSK proposed by X, committed by each side
+        const x8 = await newClient(X, suite, 'x8', OPTIONS);
+        await g.propose(g.byName('y7'), (p) => p.proposeAdd(x8.keyPackage));
+        await g.propose(g.byName('x6'), (p) => p.proposePsk({ kind: 'external', id: PSK_ID }));
+        await g.commit(g.byName('y1'), { joinersByReference: [x8] });
+        await g.check();
+        const y9 = await newClient(Y, suite, 'y9', OPTIONS);
+        await g.propose(g.byName('x8'), (p) => p.proposeAdd(y9.keyPackage));
+        await g.propose(g.byName('y7'), (p) => p.proposePsk({ kind: 'external', id: PSK_ID }));
+        // Without a path, this Add would leave leaf 2 unmerged at node 3 and leaves 2 and 4 at the
+        // root: a valid tree that a ts-mls joiner rejects (known peer defect, §12.4.3.1). An
+        // mlskit committer adds a path, which clears those lists (a ts-mls one must not: §7.6).
+        await g.commit(g.byName('x0'), { joinersByReference: [y9], ...(X === 'mlskit' ? { updatePath: true } : {}) });
+        await g.check();
+      });
+
+      test('external PSK by value and by reference, from each side', async () => {
+        const g = await baseGroup(creator, suite);
+        const psk = { kind: 'external', id: PSK_ID } as const;
+        await g.commit(g.byName('x0'), { psks: [psk] });
+        await g.check();
+        await g.commit(g.byName('y1'), { psks: [psk] });
+        await g.check();
+        await g.propose(g.byName('y2'), (p) => p.proposePsk(psk));
+        await g.commit(g.byName('x3'));
+        await g.check();
+        await g.propose(g.byName('x0'), (p) => p.proposePsk(psk));
+        await g.commit(g.byName('y2'));
+        await g.check();
+      });
+
+      test('resumption PSK (this group, earlier epochs): committed by mlskit, by value and proposed by ts-mls', async () => {
+        const g = await baseGroup(creator, suite);
+        // two more epochs that every member saw
+        await g.commit(g.byName('x0'));
+        await g.commit(g.byName('y1'));
+        await g.check();
+        const mk = g.members.find((m) => m.impl === 'mlskit')!;
+        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
+        await g.commit(mk, { psks: [{ kind: 'resumption', epoch: mk.epoch - 1n }] });
+        await g.check();
+        await g.propose(ts, (p) => p.proposePsk({ kind: 'resumption', epoch: ts.epoch - 2n }));
+        await g.commit(mk);
+        await g.check();
+      });
+
+      test('known peer limitation (ts-mls): cannot commit a resumption PSK of its own group', async () => {
+        const g = await baseGroup(creator, suite);
+        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
+        // ts-mls's createCommit looks resumption PSKs up only in `resumingFromState` (not in its
+        // public CreateCommitParams): the PSK of the group's own past epoch is "not found".
+        await assert.rejects(ts.commit({ psks: [{ kind: 'resumption', epoch: ts.epoch - 1n }] }), /Could not find pskId/);
+        await g.check();
+      });
+
+      test('application messages both ways, in order and out of order within the window', async () => {
+        const g = await baseGroup(creator, suite);
+        for (const from of g.members) await g.message(from, utf8(`hello from ${from.impl} ${from.name}`));
+        for (const [a, b] of [
+          [g.byName('x0'), g.byName('y1')],
+          [g.byName('y2'), g.byName('x3')],
+        ] as const) {
+          for (const [sender, receiver] of [
+            [a, b],
+            [b, a],
+          ] as const) {
+            const cts: Uint8Array[] = [];
+            for (let i = 0; i < 6; i++) cts.push(await sender.encrypt(utf8(`${sender.name}#${i}`)));
+            for (const i of [4, 0, 5, 2, 1, 3]) {
+              const r = await receiver.process(cts[i]!);
+              assert.ok(r.kind === 'application' && text(r.data) === `${sender.name}#${i}`, `${receiver.impl} reads ${sender.impl}'s message ${i} out of order`);
+            }
+          }
+        }
+        await g.check();
+      });
+
+      test('handshake wire formats swapped: mlskit sends PrivateMessage, ts-mls PublicMessage', async () => {
+        const swapped = (impl: Impl): ClientOptions => ({ ...OPTIONS, handshake: impl === 'mlskit' ? 'private' : 'public' });
+        const g = await MixedGroup.create(X, suite, 'x0', swapped(X));
+        await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y1', swapped(Y)), await newClient(X, suite, 'x2', swapped(X)), await newClient(Y, suite, 'y3', swapped(Y))] });
+        await g.check();
+        await g.commit(g.byName('y1'));
+        await g.check();
+        const mk = g.members.filter((m) => m.impl === 'mlskit');
+        const ts = g.members.filter((m) => m.impl === 'ts-mls');
+        // proposals of both sides, committed by mlskit, then by ts-mls
+        await g.propose(ts[0]!, (p) => p.proposeRemove(mk[1]!.leafIndex));
+        await g.propose(mk[1]!, (p) => p.proposePsk({ kind: 'external', id: PSK_ID }));
+        await g.commit(mk[0]!);
+        await g.check();
+        await g.propose(mk[0]!, (p) => p.proposePsk({ kind: 'external', id: PSK_ID }));
+        const m4 = await newClient('mlskit', suite, 'm4', swapped('mlskit'));
+        await g.propose(ts[1]!, (p) => p.proposeAdd(m4.keyPackage));
+        await g.commit(ts[0]!, { joinersByReference: [m4] });
+        await g.check();
+        for (const m of g.members) await g.message(m, utf8(`after, from ${m.name}`));
+      });
+
+      test('known peer defect (ts-mls): Commit covering one Remove without a path (RFC 9420 §12.4)', async () => {
+        const g = await baseGroup(creator, suite);
+        const ts = g.byName(X === 'ts-mls' ? 'x0' : 'y1');
+        const tsOther = g.members.find((m) => m.impl === 'ts-mls' && m !== ts)!;
+        const victim = g.members.find((m) => m.impl === 'mlskit')!;
+        const bystander = g.members.find((m) => m.impl === 'mlskit' && m !== victim)!;
+        const out = await ts.commit({ remove: [victim.leafIndex] });
+        // ts-mls omits the path (it adds one only for an empty Commit or more than one Update or
+        // Remove); §12.4 requires it for any Remove. mlskit rejects (R-12.4-01) ...
+        await assert.rejects(bystander.process(out.commit), isRule('R-12.4-01'));
+        // ... while another ts-mls member accepts it.
+        assert.equal((await tsOther.process(out.commit)).kind, 'commit');
+      });
+
+      test('known peer defect (ts-mls): Commit over Update proposals encrypts the path to the replaced leaf keys (RFC 9420 §7.5, §12.4.1)', async () => {
+        const g = await baseGroup(creator, suite);
+        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
+        const [m0, m1] = g.members.filter((m) => m.impl === 'mlskit');
+        await g.propose(m0!, (p) => p.proposeUpdate());
+        await g.propose(m1!, (p) => p.proposeUpdate());
+        // Two Updates: ts-mls adds a path, but encrypts each path secret to the keys of the tree
+        // *before* the proposals (createUpdatePath uses `originalTree`), so the updated leaves'
+        // new keys are not used and their owners cannot decrypt (R-7.5-02).
+        const out = await ts.commit();
+        await assert.rejects(m0!.process(out.commit), isRule('R-7.5-02'));
+      });
+
+      test('known peer defect (ts-mls): Commit with a path and an Add encrypts to the new member (RFC 9420 §7.6)', async () => {
+        const g = await baseGroup(creator, suite);
+        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
+        const mk = g.members.filter((m) => m.impl === 'mlskit');
+        const bystander = mk.find((m) => m.leafIndex !== 3)!;
+        // Two Removes (so ts-mls adds a path) and an Add that takes a removed member's leaf: the
+        // resolution ts-mls encrypts to includes the new leaf (§7.6: it MUST NOT), and the key it
+        // uses there is the removed member's old one (see docs/interop.md: the removed member can
+        // compute the new epoch).
+        const out = await ts.commit({ remove: [2, 3], add: [(await newClient('mlskit', suite, 'late', OPTIONS)).keyPackage] });
+        await assert.rejects(bystander.process(out.commit), isRule('R-7.6-01'));
+      });
+
+      test('known peer defect (ts-mls): joining rejects a valid tree with nested unmerged leaves (RFC 9420 §12.4.3.1)', async () => {
+        const g = await baseGroup(creator, suite);
+        await g.commit(g.byName('x0'), { addClients: await Promise.all(['a4', 'a5', 'a6', 'a7'].map((n, i) => newClient(i % 2 === 0 ? X : Y, suite, n, OPTIONS))) });
+        await g.check();
+        // An mlskit member (at leaf 0 or 1) removes leaves 2 and 5; its path leaves nodes 3 and 7
+        // non-blank. Then two Adds without a path: the first new
+        // member (leaf 2) is unmerged at nodes 3 and 7, the second (leaf 5) at node 7 only.
+        const mk = g.members.find((m) => m.impl === 'mlskit' && (m.leafIndex === 0 || m.leafIndex === 1))!;
+        await g.commit(mk, { remove: [2, 5] });
+        await g.check();
+        const joinerM = await newClient('mlskit', suite, 'new-mlskit', OPTIONS);
+        const joinerT = await newClient('ts-mls', suite, 'new-ts-mls', OPTIONS);
+        const out = await mk.commit({ add: [joinerM.keyPackage, joinerT.keyPackage] });
+        await g.deliver(mk, out.commit);
+        await mk.confirm();
+        await g.check();
+        // §12.4.3.1 only asks that the non-blank nodes *between* an unmerged leaf and the node
+        // listing it list it too; ts-mls demands that every non-blank node on the leaf's whole
+        // direct path have the *same* unmerged_leaves list.
+        g.members.push(await joinerM.join(out.welcome!));
+        await g.check();
+        await assert.rejects(joinerT.join(out.welcome!), /non-blank intermediate node must list leaf node in its unmerged_leaves/);
+      });
+
+      test('known peer defect (ts-mls): Commit covering one Update without a path (RFC 9420 §12.4)', async () => {
+        const g = await baseGroup(creator, suite);
+        const ts = g.byName(X === 'ts-mls' ? 'x0' : 'y1');
+        const mk = g.members.find((m) => m.impl === 'mlskit')!;
+        const bystander = g.members.find((m) => m.impl === 'mlskit' && m !== mk)!;
+        await g.propose(mk, (p) => p.proposeUpdate());
+        const out = await ts.commit();
+        await assert.rejects(bystander.process(out.commit), isRule('R-12.4-01'));
+      });
+    });
+  }
+}
