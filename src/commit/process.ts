@@ -14,11 +14,12 @@ import { ProposalOrRefType, ProposalType, type Proposal } from '../messages/prop
 import type { Commit } from '../messages/commit.js';
 import { resolvePsks, type PskLookup } from '../psk/lookup.js';
 import { validateLeafNode } from '../ratchet-tree/leaf-validation.js';
-import type { LeafNode } from '../ratchet-tree/node.js';
+import { ownedLeafNode, type LeafNode } from '../ratchet-tree/node.js';
 import { leafToNode, type LeafIndex } from '../tree-math/index.js';
 import { applyUpdatePath, decryptUpdatePath } from '../treekem/update-path.js';
 import type { PathKeys } from '../treekem/path-keys.js';
 import { encodeGroupContext } from '../key-schedule/group-context.js';
+import { externalInitReceiver, externalKeyPair } from '../key-schedule/key-schedule.js';
 import { bytesEqual, toHex, wipe } from '../util/bytes.js';
 import { encode } from '../codec/codec.js';
 import { credentialCodec } from '../credentials/credential.js';
@@ -75,23 +76,55 @@ export function resolveProposals(state: GroupState, commit: Commit, committer: F
 export function stageCommit(state: GroupState, v: VerifiedContent, options: ProcessOptions = {}): StagedCommit {
   const { content, auth } = v;
   if (content.contentType !== ContentType.commit) throw new Error('stageCommit: not a commit');
-  if (content.sender.senderType !== SenderType.member) {
-    reject('ERR_VALIDATION_SENDER', 'R-12.4.3.2-05', 'external Commits (new_member_commit) are not supported by this build yet', 'Sender.sender_type');
+  const sender = content.sender;
+  if (sender.senderType !== SenderType.member && sender.senderType !== SenderType.new_member_commit) {
+    reject('ERR_VALIDATION_SENDER', 'R-12.4.3.2-05', 'a Commit comes from a member or a new_member_commit sender', 'Sender.sender_type');
   }
+  const external = sender.senderType === SenderType.new_member_commit;
   const cs = state.cs;
   const commit = content.commit;
-  const committer = content.sender.leafIndex as LeafIndex;
-  if (committer === state.myLeaf) {
+  if (!external && sender.leafIndex === state.myLeaf) {
     throw new ValidationError('ERR_VALIDATION_OWN_COMMIT', 'R-12.4.2-07', 'this is our own Commit: merge the pending commit instead', { field: 'Sender.leaf_index' });
   }
+  if (external) {
+    // §12.4.3.2: an external Commit has a path and refers to no proposal.
+    if (commit.path === undefined) reject('ERR_VALIDATION_COMMIT', 'R-12.4.3.2-02', 'an external Commit must have a path', 'Commit.path');
+    if (commit.proposals.some((p) => p.type === ProposalOrRefType.reference)) {
+      reject('ERR_VALIDATION_COMMIT', 'R-12.4.3.2-03', 'an external Commit may not refer to proposals by reference', 'Commit.proposals');
+    }
+  } else if (commit.proposals.some((p) => p.type === ProposalOrRefType.proposal && p.proposal.proposalType === ProposalType.externalInit)) {
+    reject('ERR_VALIDATION_SENDER', 'R-12.4.3.2-05', 'a Commit with an ExternalInit must come from a new_member_commit sender', 'Sender.sender_type');
+  }
 
-  const list = resolveProposals(state, commit, content.sender);
+  const list = resolveProposals(state, commit, sender);
   const applied: AppliedProposals = applyProposals(
-    { cs, config: state.config, groupId: state.context.groupId, tree: state.tree, extensions: state.context.extensions, committer, sending: false },
+    {
+      cs,
+      config: state.config,
+      groupId: state.context.groupId,
+      tree: state.tree,
+      extensions: state.context.extensions,
+      committer: external ? 'external' : (sender.leafIndex as LeafIndex),
+      sending: false,
+    },
     list,
   );
   const checks: CredentialCheck[] = [...applied.credentialChecks];
   const tree = applied.tree;
+  // §12.4.3.2: the joiner takes the leftmost blank leaf of the tree after the proposals.
+  const committer = external ? tree.addLeaf(ownedLeafNode(commit.path!.leafNode)) : (sender.leafIndex as LeafIndex);
+  if (external) {
+    const replaced = applied.removed[0];
+    // R-12.2-15 / R-12.2-16: a resync replaces the removed member: the AS must accept the new
+    // credential as its successor. (The §7.3 checks of the path's LeafNode run below.)
+    checks.push({
+      credential: commit.path!.leafNode.credential,
+      signatureKey: commit.path!.leafNode.signatureKey,
+      reason: 'commit-path',
+      leafIndex: committer,
+      ...(replaced !== undefined ? { previous: replaced.leafNode.credential } : {}),
+    });
+  }
   // R-12.4-01: a path is required for an empty list and for path-required types.
   if (applied.pathRequired && commit.path === undefined) reject('ERR_VALIDATION_COMMIT', 'R-12.4-01', 'this Commit requires a path', 'Commit.path');
 
@@ -118,11 +151,11 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
       { context: 'commit', groupId: state.context.groupId, leafIndex: committer, tree, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
       { checkLifetime: state.config.checkLifetimes, now: state.config.now(), maxLifetime: state.config.maxLifetimeSeconds },
     );
-    const old = tree.leafNode(committer);
+    const old = external ? undefined : tree.leafNode(committer);
     if (old !== undefined && !bytesEqual(encode(credentialCodec, old.credential), encode(credentialCodec, leafNode.credential))) {
       checks.push({ credential: leafNode.credential, signatureKey: leafNode.signatureKey, reason: 'commit-path', previous: old.credential, leafIndex: committer });
     }
-    applyUpdatePath({ tree, sender: committer, updatePath: commit.path, excludeLeaves });
+    applyUpdatePath({ tree, sender: committer, updatePath: commit.path, excludeLeaves, external });
     if (!removedSelf) {
       const provisional = encodeGroupContext(provisionalContext(state, tree, applied.extensions));
       const dec = decryptUpdatePath({
@@ -164,7 +197,8 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
     extensions: applied.extensions,
     commitSecret,
     psks,
-    initSecret: state.secrets.initSecret,
+    // R-12.4.3.2-04: an external Commit's epoch starts from the ExternalInit, not from init_secret.
+    initSecret: external ? externalInitReceiver(cs, externalKeyPair(cs, state.secrets.externalSecret).privateKey, applied.externalInit!) : state.secrets.initSecret,
     wireFormat: v.wireFormat,
     content,
     signature: auth.signature,

@@ -31,6 +31,7 @@ import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
 import { createCommit, type CreatedCommit } from '../commit/create.js';
 import type { CommitEffects, StagedCommit } from '../commit/process.js';
 import { joinFromWelcome, type OwnKeyPackage } from '../join/welcome.js';
+import { joinByExternalCommit, type ExternalJoinOptions } from '../join/external.js';
 import type { CredentialCheck, GroupConfig } from './config.js';
 import { createGroupState, type CreateGroupOptions } from './create.js';
 import { encryptApplication, sendProposal, updateProposal } from './messages.js';
@@ -180,6 +181,17 @@ export class MlsGroup {
     const used = joined.keyPackage;
     if (!used.keyPackage.extensions.some((e) => e.extensionType === LAST_RESORT_EXTENSION_TYPE)) wipe(used.privateKeys.initPrivateKey);
     return new MlsGroup(joined.state, options);
+  }
+
+  /**
+   * §12.4.3.2: joins by external Commit, from a GroupInfo (MLSMessage) that carries external_pub.
+   * Send `commit` to the group; use `group` once the delivery service accepted it. With `resync`,
+   * the Commit also removes our own earlier appearance at that leaf.
+   */
+  static async joinExternal(options: ExternalJoinOptions & GroupOptions): Promise<{ group: MlsGroup; commit: Uint8Array }> {
+    const joined = joinByExternalCommit({ ...options, ...(options.psks !== undefined ? { pskLookup: options.psks } : {}) });
+    await runCredentialChecks(joined.state.config, joined.credentialChecks);
+    return { group: new MlsGroup(joined.state, options), commit: joined.commit };
   }
 
   /** Restores a group from `snapshot()` bytes. */

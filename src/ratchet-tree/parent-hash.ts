@@ -73,14 +73,21 @@ export function computePathParentHashes(tree: PublicTree, leaf: LeafIndex, encry
  * R-7.9.2-01: every non-blank parent node is parent-hash valid, covered by exactly one link
  * D → P of a chain from a leaf (§7.9.2). Throws ValidationError naming the first bad node.
  *
- * O(n) for the whole tree. For each non-blank P and each child C (S the other child), the only
- * candidate D is the one node of resolution(C) that is not an unmerged leaf of P: the link needs
- * resolution(C) minus D to equal P.unmerged_leaves below C. A node lies in resolution(C) for
- * exactly one P (its nearest non-blank ancestor), so all these resolutions together hold each node
- * once plus each unmerged-leaf entry once. Each original sibling tree hash is computed once per
- * (P, side), from the tree-hash cache, recomputing only the paths to P's unmerged leaves under S
- * (none, in a tree whose parents have no unmerged leaves); chains are then implied, since every
- * D that is a parent must itself be covered.
+ * Cost: one tree-hash pass (O(n), usually already cached), then O(n + u) for u unmerged-leaf
+ * entries, plus the original sibling tree hashes. For each non-blank P and each child C (S the
+ * other child) the only candidate D is the one node of resolution(C) that is not an unmerged leaf of
+ * P: the link needs resolution(C) minus D to equal P.unmerged_leaves below C. A node lies in
+ * resolution(C) for exactly one P (its nearest non-blank ancestor), so all these resolutions
+ * together hold each node once plus each unmerged-leaf entry once. Each original sibling tree hash
+ * is computed once per (P, side) and only when D exists: the cached hash of S when none of P's
+ * unmerged leaves is below S (every parent of a freshly committed tree), else a recomputation of
+ * just the paths from those leaves up to S (tree-hash.ts `treeHashWithout`), at most u·log n
+ * hashes over the whole tree and far fewer in practice since the paths share their upper nodes.
+ * Chains need no separate walk: every D that is a parent must itself be covered.
+ *
+ * "Exactly one": both children of P linking to it would need each side's parent_hash to hash the
+ * other side's tree hash, which contains it — a hash cycle — so the count is checked but never
+ * expected to exceed one.
  */
 export function verifyParentHashes(tree: PublicTree): void {
   const cs = tree.suite;

@@ -100,6 +100,8 @@ export interface Peer {
   /** Creates a Commit; the new epoch is adopted by confirm() once it was delivered. */
   commit(spec?: CommitSpec): Promise<CommitOutput>;
   confirm(): Promise<void>;
+  /** Drops the pending Commit (the delivery service refused it). */
+  discard(): Promise<void>;
 }
 
 /** A client that is not (yet) in a group: its published KeyPackage and how it joins. */
@@ -121,7 +123,7 @@ export class Unsupported extends Error {}
 // =================================================================================================
 // mlskit
 
-class MlskitPeer implements Peer {
+export class MlskitPeer implements Peer {
   readonly impl = 'mlskit' as const;
   constructor(
     readonly name: string,
@@ -189,6 +191,9 @@ class MlskitPeer implements Peer {
   }
   confirm(): Promise<void> {
     return this.group.confirmCommit();
+  }
+  discard(): Promise<void> {
+    return this.group.discardCommit();
   }
 }
 
@@ -322,7 +327,7 @@ function tsPskId(impl: T.CiphersuiteImpl, state: T.ClientState, psk: PskSpec): T
     : { psktype: T.pskTypes.resumption, usage: T.resumptionPSKUsages.application, pskGroupId: state.groupContext.groupId, pskEpoch: psk.epoch, pskNonce };
 }
 
-class TsMlsPeer implements Peer {
+export class TsMlsPeer implements Peer {
   readonly impl = 'ts-mls' as const;
   #pending: T.ClientState | undefined;
   constructor(
@@ -424,6 +429,10 @@ class TsMlsPeer implements Peer {
   confirm(): Promise<void> {
     if (this.#pending === undefined) return Promise.reject(new Error(`${this.name}: no pending commit`));
     this.state = this.#pending;
+    this.#pending = undefined;
+    return Promise.resolve();
+  }
+  discard(): Promise<void> {
     this.#pending = undefined;
     return Promise.resolve();
   }

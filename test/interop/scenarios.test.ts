@@ -21,35 +21,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MlsError } from '../../src/index.js';
 import { IMPLS, RFC_SUITES, newClient, other, text, utf8, type ClientOptions, type Impl } from './adapter.js';
-import { MixedGroup } from './harness.js';
-
-const PSK_ID = utf8('interop external psk');
-const PSK_SECRET = new Uint8Array(32).fill(0x5a);
-const OPTIONS: ClientOptions = { psks: [[PSK_ID, PSK_SECRET]] };
-
-/**
- * The base group for a direction: X (the creator's implementation) creates; X adds two Y members,
- * the first with the tree in the GroupInfo, the second with the tree out of band; then a Y member
- * adds a second X member. Agreement is checked after each step. Members: x0, y1, y2, x3.
- */
-async function baseGroup(creator: Impl, suite: number, options: ClientOptions = OPTIONS): Promise<MixedGroup> {
-  const X = creator;
-  const Y = other(creator);
-  const g = await MixedGroup.create(X, suite, 'x0', options);
-  await g.check();
-  await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y1', options)], treeInGroupInfo: true });
-  await g.check();
-  await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y2', options)], treeInGroupInfo: false });
-  await g.check();
-  await g.commit(g.byName('y1'), { addClients: [await newClient(X, suite, 'x3', options)], treeInGroupInfo: true });
-  await g.check();
-  return g;
-}
-
-/** An MlsError with this RFC rule id (mlskit's errors name the rule they enforce). */
-const isRule = (rule: string) => (e: unknown) => e instanceof MlsError && e.rule === rule;
+import { MixedGroup, OPTIONS, PSK_ID, baseGroup } from './harness.js';
 
 /** INTEROP_SUITES=1,3 runs a subset (for debugging); default all seven. */
 const SUITES = process.env['INTEROP_SUITES'] !== undefined ? process.env['INTEROP_SUITES'].split(',').map(Number) : RFC_SUITES;
@@ -187,15 +160,6 @@ for (const suite of SUITES) {
         await g.check();
       });
 
-      test('known peer limitation (ts-mls): cannot commit a resumption PSK of its own group', async () => {
-        const g = await baseGroup(creator, suite);
-        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
-        // ts-mls's createCommit looks resumption PSKs up only in `resumingFromState` (not in its
-        // public CreateCommitParams): the PSK of the group's own past epoch is "not found".
-        await assert.rejects(ts.commit({ psks: [{ kind: 'resumption', epoch: ts.epoch - 1n }] }), /Could not find pskId/);
-        await g.check();
-      });
-
       test('application messages both ways, in order and out of order within the window', async () => {
         const g = await baseGroup(creator, suite);
         for (const from of g.members) await g.message(from, utf8(`hello from ${from.impl} ${from.name}`));
@@ -240,79 +204,6 @@ for (const suite of SUITES) {
         for (const m of g.members) await g.message(m, utf8(`after, from ${m.name}`));
       });
 
-      test('known peer defect (ts-mls): Commit covering one Remove without a path (RFC 9420 §12.4)', async () => {
-        const g = await baseGroup(creator, suite);
-        const ts = g.byName(X === 'ts-mls' ? 'x0' : 'y1');
-        const tsOther = g.members.find((m) => m.impl === 'ts-mls' && m !== ts)!;
-        const victim = g.members.find((m) => m.impl === 'mlskit')!;
-        const bystander = g.members.find((m) => m.impl === 'mlskit' && m !== victim)!;
-        const out = await ts.commit({ remove: [victim.leafIndex] });
-        // ts-mls omits the path (it adds one only for an empty Commit or more than one Update or
-        // Remove); §12.4 requires it for any Remove. mlskit rejects (R-12.4-01) ...
-        await assert.rejects(bystander.process(out.commit), isRule('R-12.4-01'));
-        // ... while another ts-mls member accepts it.
-        assert.equal((await tsOther.process(out.commit)).kind, 'commit');
-      });
-
-      test('known peer defect (ts-mls): Commit over Update proposals encrypts the path to the replaced leaf keys (RFC 9420 §7.5, §12.4.1)', async () => {
-        const g = await baseGroup(creator, suite);
-        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
-        const [m0, m1] = g.members.filter((m) => m.impl === 'mlskit');
-        await g.propose(m0!, (p) => p.proposeUpdate());
-        await g.propose(m1!, (p) => p.proposeUpdate());
-        // Two Updates: ts-mls adds a path, but encrypts each path secret to the keys of the tree
-        // *before* the proposals (createUpdatePath uses `originalTree`), so the updated leaves'
-        // new keys are not used and their owners cannot decrypt (R-7.5-02).
-        const out = await ts.commit();
-        await assert.rejects(m0!.process(out.commit), isRule('R-7.5-02'));
-      });
-
-      test('known peer defect (ts-mls): Commit with a path and an Add encrypts to the new member (RFC 9420 §7.6)', async () => {
-        const g = await baseGroup(creator, suite);
-        const ts = g.members.find((m) => m.impl === 'ts-mls')!;
-        const mk = g.members.filter((m) => m.impl === 'mlskit');
-        const bystander = mk.find((m) => m.leafIndex !== 3)!;
-        // Two Removes (so ts-mls adds a path) and an Add that takes a removed member's leaf: the
-        // resolution ts-mls encrypts to includes the new leaf (§7.6: it MUST NOT), and the key it
-        // uses there is the removed member's old one (see docs/interop.md: the removed member can
-        // compute the new epoch).
-        const out = await ts.commit({ remove: [2, 3], add: [(await newClient('mlskit', suite, 'late', OPTIONS)).keyPackage] });
-        await assert.rejects(bystander.process(out.commit), isRule('R-7.6-01'));
-      });
-
-      test('known peer defect (ts-mls): joining rejects a valid tree with nested unmerged leaves (RFC 9420 §12.4.3.1)', async () => {
-        const g = await baseGroup(creator, suite);
-        await g.commit(g.byName('x0'), { addClients: await Promise.all(['a4', 'a5', 'a6', 'a7'].map((n, i) => newClient(i % 2 === 0 ? X : Y, suite, n, OPTIONS))) });
-        await g.check();
-        // An mlskit member (at leaf 0 or 1) removes leaves 2 and 5; its path leaves nodes 3 and 7
-        // non-blank. Then two Adds without a path: the first new
-        // member (leaf 2) is unmerged at nodes 3 and 7, the second (leaf 5) at node 7 only.
-        const mk = g.members.find((m) => m.impl === 'mlskit' && (m.leafIndex === 0 || m.leafIndex === 1))!;
-        await g.commit(mk, { remove: [2, 5] });
-        await g.check();
-        const joinerM = await newClient('mlskit', suite, 'new-mlskit', OPTIONS);
-        const joinerT = await newClient('ts-mls', suite, 'new-ts-mls', OPTIONS);
-        const out = await mk.commit({ add: [joinerM.keyPackage, joinerT.keyPackage] });
-        await g.deliver(mk, out.commit);
-        await mk.confirm();
-        await g.check();
-        // §12.4.3.1 only asks that the non-blank nodes *between* an unmerged leaf and the node
-        // listing it list it too; ts-mls demands that every non-blank node on the leaf's whole
-        // direct path have the *same* unmerged_leaves list.
-        g.members.push(await joinerM.join(out.welcome!));
-        await g.check();
-        await assert.rejects(joinerT.join(out.welcome!), /non-blank intermediate node must list leaf node in its unmerged_leaves/);
-      });
-
-      test('known peer defect (ts-mls): Commit covering one Update without a path (RFC 9420 §12.4)', async () => {
-        const g = await baseGroup(creator, suite);
-        const ts = g.byName(X === 'ts-mls' ? 'x0' : 'y1');
-        const mk = g.members.find((m) => m.impl === 'mlskit')!;
-        const bystander = g.members.find((m) => m.impl === 'mlskit' && m !== mk)!;
-        await g.propose(mk, (p) => p.proposeUpdate());
-        const out = await ts.commit();
-        await assert.rejects(bystander.process(out.commit), isRule('R-12.4-01'));
-      });
     });
   }
 }

@@ -181,3 +181,34 @@ describe('operations on one group', () => {
     assert.ok(kp.privateKeys.initPrivateKey.every((b) => b === 0));
   });
 });
+
+describe('external commits (§12.4.3.2)', () => {
+  for (const suite of SUITES) {
+    test(`suite ${suite}: a new member joins by external Commit, then resyncs`, async () => {
+      const { MlsGroup } = await import('../../src/index.js');
+      const members = await makeGroup(suite, 3);
+      const out = await members[0]!.group.commit({ externalPub: true });
+      await deliver(members, members[0]!, out.commit);
+      await members[0]!.group.confirmCommit();
+      const e = newClient(suite, 'external');
+      const joined = await MlsGroup.joinExternal({ groupInfo: out.groupInfo, identity: e.identity });
+      const newcomer = { name: 'external', identity: e.identity, group: joined.group };
+      await deliver(members, newcomer, joined.commit);
+      members.push(newcomer);
+      assertAgreement(members);
+      const ct = await newcomer.group.encrypt('joined from outside');
+      const r = await members[1]!.group.process(ct);
+      assert.ok(r.kind === 'application' && text(r.data) === 'joined from outside');
+      // Resync: the same identity replaces its own leaf from a fresh GroupInfo.
+      const gi = await members[1]!.group.commit({ externalPub: true });
+      await deliver(members, members[1]!, gi.commit);
+      await members[1]!.group.confirmCommit();
+      const again = await MlsGroup.joinExternal({ groupInfo: gi.groupInfo, identity: e.identity, resync: newcomer.group.myLeafIndex });
+      const old = members.pop()!;
+      await deliver(members, { ...old, group: again.group }, again.commit);
+      members.push({ ...old, group: again.group });
+      assertAgreement(members);
+      assert.equal(members[0]!.group.members().length, 4);
+    });
+  }
+});
