@@ -149,7 +149,7 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
       cs,
       leafNode,
       { context: 'commit', groupId: state.context.groupId, leafIndex: committer, tree, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
-      { checkLifetime: state.config.checkLifetimes, now: state.config.now(), maxLifetime: state.config.maxLifetimeSeconds },
+      { checkLifetime: state.config.checkLifetimes, now: state.config.now(), maxLifetime: state.config.maxLifetimeSeconds, allowDefaultTypesInCapabilities: !state.config.strictDefaultCapabilities },
     );
     const old = external ? undefined : tree.leafNode(committer);
     if (old !== undefined && !bytesEqual(encode(credentialCodec, old.credential), encode(credentialCodec, leafNode.credential))) {

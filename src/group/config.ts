@@ -36,6 +36,12 @@ export interface GroupConfig {
   readonly pastEpochs: number;
   /** Past epochs whose resumption PSK is kept (S-8.6-01). */
   readonly resumptionPsks: number;
+  /**
+   * R-7.2-01 / A-12: reject received LeafNodes whose capabilities list default proposal or
+   * extension types. The RFC forbids senders to list them but says nothing of receivers, and
+   * deployed peers have listed them, so the default is to accept (mlskit itself never lists them).
+   */
+  readonly strictDefaultCapabilities: boolean;
   /** Check lifetimes of received leaves (S-7.3-01; A-16 says this must be a group-wide policy). */
   readonly checkLifetimes: boolean;
   /**
@@ -68,6 +74,7 @@ export const DEFAULT_CONFIG: GroupConfig = Object.freeze({
   ratchetWindow: DEFAULT_RATCHET_WINDOW,
   pastEpochs: 1,
   resumptionPsks: 8,
+  strictDefaultCapabilities: false,
   checkLifetimes: true,
   maxLifetimeSeconds: undefined,
   handshakeWireFormat: 'public',

@@ -64,11 +64,11 @@ function withProposal(state: GroupState, cached: CachedProposal): GroupState {
 export function checkStandaloneProposal(state: GroupState, proposal: Proposal, sender: FramedContent['sender'], sending: boolean): CredentialCheck[] {
   const cs = state.cs;
   const rc = requiredCapabilitiesOf(state.context.extensions);
-  const opts = { checkLifetime: state.config.checkLifetimes, now: state.config.now(), sending, maxLifetime: state.config.maxLifetimeSeconds };
+  const opts = { checkLifetime: state.config.checkLifetimes, now: state.config.now(), sending, maxLifetime: state.config.maxLifetimeSeconds, allowDefaultTypesInCapabilities: !state.config.strictDefaultCapabilities };
   switch (proposal.proposalType) {
     case ProposalType.add: {
       const kp = proposal.add.keyPackage;
-      validateKeyPackage(cs, kp, { context: sending ? 'send' : 'receive', checkLifetime: opts.checkLifetime, now: opts.now, maxLifetime: opts.maxLifetime, allowDefaultTypesInCapabilities: true, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) });
+      validateKeyPackage(cs, kp, { context: sending ? 'send' : 'receive', checkLifetime: opts.checkLifetime, now: opts.now, maxLifetime: opts.maxLifetime, allowDefaultTypesInCapabilities: !state.config.strictDefaultCapabilities, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) });
       return [{ credential: kp.leafNode.credential, signatureKey: kp.leafNode.signatureKey, reason: 'add' }];
     }
     case ProposalType.update: {

@@ -40,7 +40,7 @@ interface SnapshotDoc {
   magic: string;
   version: number;
   suite: number;
-  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number };
+  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; strictDefaultCapabilities: boolean; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number };
   context: Uint8Array;
   tree: Uint8Array;
   myLeaf: number;
@@ -68,6 +68,7 @@ export function snapshotState(s: GroupState): Uint8Array {
       ratchetWindow: { ...c.ratchetWindow },
       pastEpochs: c.pastEpochs,
       resumptionPsks: c.resumptionPsks,
+      strictDefaultCapabilities: c.strictDefaultCapabilities,
       checkLifetimes: c.checkLifetimes,
       maxLifetimeSeconds: c.maxLifetimeSeconds === undefined ? null : c.maxLifetimeSeconds.toString(),
       handshakeWireFormat: c.handshakeWireFormat,
@@ -129,6 +130,7 @@ export function restoreState(input: Uint8Array, suites: (id: number) => CipherSu
       ratchetWindow: stored.ratchetWindow,
       pastEpochs: stored.pastEpochs,
       resumptionPsks: stored.resumptionPsks,
+      strictDefaultCapabilities: stored.strictDefaultCapabilities === true,
       checkLifetimes: stored.checkLifetimes,
       maxLifetimeSeconds: stored.maxLifetimeSeconds === null ? undefined : BigInt(stored.maxLifetimeSeconds),
       handshakeWireFormat: stored.handshakeWireFormat,

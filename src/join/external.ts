@@ -103,7 +103,7 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
     validateRatchetTree(
       tree,
       { groupId: gc.groupId, treeHash: gc.treeHash, version: gc.version, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
-      { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds },
+      { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds, allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities },
     );
   } catch (err) {
     // R-12.4.3.3-02: for an external join, a wrong tree hash is this rule.

@@ -196,7 +196,7 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   validateRatchetTree(
     tree,
     { groupId: gc.groupId, treeHash: gc.treeHash, version: gc.version, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
-    { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds },
+    { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds, allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities },
   );
   const credentialChecks: CredentialCheck[] = [];
   for (const [l, leaf] of tree.leaves()) credentialChecks.push({ credential: leaf.credential, signatureKey: leaf.signatureKey, reason: 'tree-on-join', leafIndex: l });

@@ -277,7 +277,13 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
     }
   }
 
-  const leafOptions = { checkLifetime: config.checkLifetimes, now: config.now(), sending: ctx.sending, maxLifetime: config.maxLifetimeSeconds };
+  const leafOptions = {
+    checkLifetime: config.checkLifetimes,
+    now: config.now(),
+    sending: ctx.sending,
+    maxLifetime: config.maxLifetimeSeconds,
+    allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities,
+  };
 
   // ---- Updates (R-12.1.2-01 with §7.3 in the update context; R-7.3-09 via the index).
   const updated: { leaf: LeafIndex; leafNode: LeafNode }[] = [];
@@ -322,7 +328,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
         now: leafOptions.now,
         maxLifetime: config.maxLifetimeSeconds,
         requiredCapabilities: rc,
-        allowDefaultTypesInCapabilities: true,
+        allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities,
         knownExtensionTypes: KNOWN_KEY_PACKAGE_EXTENSIONS,
       });
     } catch (cause) {

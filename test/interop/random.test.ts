@@ -99,7 +99,10 @@ test(`random mixed group: 16 members, ${EPOCHS} epochs of add/remove/update/mess
     stats.messages += n;
   };
 
+  const trace = process.env['INTEROP_TRACE'] !== undefined;
   const commitBy = async (committer: Peer, spec: Parameters<MixedGroup['commit']>[1]) => {
+    // eslint-disable-next-line no-console
+    if (trace) console.log(`epoch ${committer.epoch}: ${committer.impl} ${committer.name}@${committer.leafIndex} commits ${JSON.stringify({ ...spec, addClients: spec?.addClients?.map((c) => c.name), joinersByReference: spec?.joinersByReference?.map((c) => c.name) })}; roster ${g.members[0]!.roster().join(' ')}`);
     await g.commit(committer, { ...spec, tolerateJoinFailure: ghostTolerance });
     stats.commitsBy[committer.impl]++;
   };

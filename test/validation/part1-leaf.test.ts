@@ -230,17 +230,23 @@ describe('§7.1: ParentNode.unmerged_leaves; D-06: node positions (on join)', ()
 
 // ------------------------------------------------------------------------------------------------
 describe('§7.2: LeafNode contents', () => {
-  test('R-7.2-01: an Update whose capabilities list a default proposal or extension type is rejected', async () => {
-    await rejectsRule(b.group.process(updateMsg(st(c), (l) => ({ ...l, capabilities: capsWith(st(c), { proposals: [ProposalType.add] }) }))), 'R-7.2-01', 'validation', 'ERR_VALIDATION_CAPABILITIES');
-    await rejectsRule(b.group.process(updateMsg(st(c), (l) => ({ ...l, capabilities: capsWith(st(c), { extensions: [ExtensionType.ratchetTree] }) }))), 'R-7.2-01');
+  // A-12: the group policy `strictDefaultCapabilities` decides; the default accepts (see docs/validation.md).
+  const strict = (m: ReturnType<typeof st>) => ({ ...m, config: { ...m.config, strictDefaultCapabilities: true } });
+
+  test('R-7.2-01: an Update whose capabilities list a default proposal or extension type is rejected (strict policy)', async () => {
+    await rejectsRule(() => processMessage(strict(st(b)), updateMsg(st(c), (l) => ({ ...l, capabilities: capsWith(st(c), { proposals: [ProposalType.add] }) }))), 'R-7.2-01', 'validation', 'ERR_VALIDATION_CAPABILITIES');
+    await rejectsRule(() => processMessage(strict(st(b)), updateMsg(st(c), (l) => ({ ...l, capabilities: capsWith(st(c), { extensions: [ExtensionType.ratchetTree] }) }))), 'R-7.2-01');
+    // The default (lenient) policy accepts such a leaf.
+    const ok = processMessage(st(b), updateMsg(st(c), (l) => ({ ...l, capabilities: capsWith(st(c), { proposals: [ProposalType.add] }) })));
+    assert.equal(ok.kind, 'proposal');
   });
 
-  test('R-7.2-01: a Commit that adds a KeyPackage whose capabilities list a default type is rejected', async () => {
+  test('R-7.2-01: a Commit that adds a KeyPackage whose capabilities list a default type is rejected (strict policy)', async () => {
     const { keyPackage } = craftedKp({ leaf: (l) => ({ ...l, capabilities: { ...l.capabilities, proposals: [ProposalType.remove] } }) });
     const add = { proposalType: ProposalType.add, add: { keyPackage } } as const;
     // The receiving side (a Commit carrying it inline) and the sending side (createCommit) both refuse it.
-    await rejectsRule(b.group.process(commitMsg(st(a), [add])), 'R-7.2-01', 'validation', 'ERR_VALIDATION_CAPABILITIES');
-    await rejectsRule(() => createCommit(st(a), { proposals: [add], includePending: false }), 'R-7.2-01');
+    await rejectsRule(() => processMessage(strict(st(b)), commitMsg(st(a), [add])), 'R-7.2-01', 'validation', 'ERR_VALIDATION_CAPABILITIES');
+    await rejectsRule(() => createCommit(strict(st(a)), { proposals: [add], includePending: false }), 'R-7.2-01');
   });
 
   test("R-7.2-02: an Update whose capabilities omit the group's version or cipher suite is rejected", async () => {
