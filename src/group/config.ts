@@ -4,6 +4,8 @@
  * hook. Every value has a safe default and a hard upper limit.
  */
 import type { Credential } from '../credentials/credential.js';
+import type { Sender } from '../framing/content.js';
+import type { Proposal } from '../messages/proposal.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_RATCHET_WINDOW, checkRatchetWindow, type RatchetWindow } from '../secret-tree/ratchet.js';
 
@@ -57,6 +59,12 @@ export interface GroupConfig {
   readonly maxMessageBytes: number;
   /** Largest number of proposals cached in one epoch. */
   readonly maxPendingProposals: number;
+  /**
+   * R-12.1.8-01: may a proposal from an `external` sender (listed in external_senders) or a
+   * `new_member_proposal` sender (an external Add of oneself) be cached for a Commit? Default: yes —
+   * an application that lists external senders in its group has chosen to accept them.
+   */
+  readonly authorizeExternalProposal: (proposal: Proposal, sender: Sender) => boolean;
   /** The Authentication Service hook. Default: accept every credential (an app should set it). */
   readonly validateCredential: CredentialValidator;
   /** The clock, in seconds since the epoch (for lifetimes). */
@@ -82,6 +90,7 @@ export const DEFAULT_CONFIG: GroupConfig = Object.freeze({
   maxMessageBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
   validateCredential: () => true,
+  authorizeExternalProposal: () => true,
   now: () => BigInt(Math.floor(Date.now() / 1000)),
 } satisfies GroupConfig);
 

@@ -119,6 +119,10 @@ export function sendProposal(state: GroupState, proposal: Proposal, authenticate
 export function receiveProposal(state: GroupState, v: VerifiedContent): { state: GroupState; cached: CachedProposal; credentialChecks: CredentialCheck[] } {
   if (v.content.contentType !== ContentType.proposal) throw new UsageError('ERR_USAGE_INVALID_ARGUMENT', 'not a proposal');
   const { proposal, sender } = v.content;
+  // R-12.1.8-01: proposals from outside the group (external senders, new members) need the application's consent.
+  if (sender.senderType !== SenderType.member && !state.config.authorizeExternalProposal(proposal, sender)) {
+    throw new ValidationError('ERR_VALIDATION_SENDER', 'R-12.1.8-01', 'the application does not authorize this proposal from outside the group', { field: 'Sender' });
+  }
   const credentialChecks = checkStandaloneProposal(state, proposal, sender, false);
   const cached: CachedProposal = { ref: proposalRef(state, v), proposal, sender };
   // A PrivateMessage was verified on a copy of the secret tree: adopting this state consumes its key.
