@@ -4,9 +4,11 @@
  *
  *   mls vectors [FILE|DIR ...] [--kind KIND] [--json]   verify published MLS test-vector files
  *   mls demo [--members N] [--suite ID] [--messages K] [--json]   a group's life, seen by its delivery service
+ *   mls bench [--members LIST] [--tree full|sparse] [--ops LIST] [--vs ts-mls] …   operations on prebuilt groups
  *
  * Every command is a thin shell over the library; the work lives in src/ and spec-vectors/.
  */
+import { runBenchCommand } from './bench.js';
 import { runDemoCommand } from './demo.js';
 import { runVectorsCommand } from './vectors.js';
 
@@ -22,6 +24,12 @@ commands:
       and at the end that the DS never saw a plaintext. Defaults: 8 members (2..1000), suite 1,
       2 messages each. --leaky is a negative control: one member leaks its plaintexts, the check
       must catch it. Exits 1 on any disagreement, plaintext seen or error.
+  bench [--members LIST] [--tree full|sparse] [--ops LIST] [--suite ID] [--vs ts-mls] [--runs N]
+        [--json FILE] [--results DIR]
+      Time MLS operations (commit, process, add, add-many, remove, update, join, app, snapshot) on
+      prebuilt groups of up to 100,000+ members (built once, cached in bench/.fixtures/), optionally
+      against ts-mls in the same run. 'mls bench --help' for details; 'npm run bench' runs the
+      default set and writes bench/results/.
   help
       Show this text.
 `;
@@ -33,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       return runVectorsCommand(rest);
     case 'demo':
       return runDemoCommand(rest);
+    case 'bench':
+      return runBenchCommand(rest);
     case undefined:
     case 'help':
     case '--help':

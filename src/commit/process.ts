@@ -115,12 +115,19 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
   const committer = external ? tree.addLeaf(ownedLeafNode(commit.path!.leafNode)) : (sender.leafIndex as LeafIndex);
   if (external) {
     const replaced = applied.removed[0];
-    // R-12.2-15 / R-12.2-16: a resync replaces the removed member: the AS must accept the new
-    // credential as its successor. (The §7.3 checks of the path's LeafNode run below.)
+    const leafNode = commit.path!.leafNode;
+    // R-12.2-15: with a Remove (a resync), the path's LeafNode meets what an Update of the removed
+    // leaf would: the §7.3 checks (commit context, below) and a new encryption_key (R-7.3-09 for the
+    // removed leaf, which is no longer in the tree for R-7.3-12 to see).
+    if (replaced !== undefined && bytesEqual(leafNode.encryptionKey, replaced.leafNode.encryptionKey)) {
+      reject('ERR_VALIDATION_PROPOSAL_LIST', 'R-12.2-15', 'a resync Commit reuses the encryption_key of the leaf it removes', 'UpdatePath.leaf_node.encryption_key');
+    }
+    // R-12.2-16: a resync replaces the removed member: the AS must accept the new credential as its
+    // successor (a rejection is reported under R-12.2-16).
     checks.push({
-      credential: commit.path!.leafNode.credential,
-      signatureKey: commit.path!.leafNode.signatureKey,
-      reason: 'commit-path',
+      credential: leafNode.credential,
+      signatureKey: leafNode.signatureKey,
+      reason: replaced !== undefined ? 'resync' : 'commit-path',
       leafIndex: committer,
       ...(replaced !== undefined ? { previous: replaced.leafNode.credential } : {}),
     });

@@ -22,7 +22,7 @@ export interface CredentialCheck {
   readonly credential: Credential;
   readonly signatureKey: Uint8Array;
   /** Why the check happens. */
-  readonly reason: 'key-package' | 'add' | 'update' | 'commit-path' | 'tree-on-join' | 'external-sender' | 'external-sender-change' | 'group-creation';
+  readonly reason: 'key-package' | 'add' | 'update' | 'commit-path' | 'resync' | 'tree-on-join' | 'external-sender' | 'external-sender-change' | 'group-creation';
   /** For a replaced leaf (Update, UpdatePath): the credential it replaces (R-5.3.1-08). */
   readonly previous?: Credential;
   readonly leafIndex?: number;

@@ -118,7 +118,8 @@ async function runCredentialChecks(config: GroupConfig, checks: readonly Credent
     }
     if (!ok) {
       const rule =
-        check.previous !== undefined ? 'R-5.3.1-08'
+        check.reason === 'resync' ? 'R-12.2-16'
+        : check.previous !== undefined ? 'R-5.3.1-08'
         : check.reason === 'add' ? 'R-5.3.1-03'
         : check.reason === 'update' ? 'R-5.3.1-04'
         : check.reason === 'commit-path' ? 'R-5.3.1-05'
@@ -360,8 +361,13 @@ export class MlsGroup {
       return {
         commit: created.commit,
         ...(created.welcome !== undefined ? { welcome: created.welcome } : {}),
-        groupInfo: created.groupInfo,
-        ratchetTree: created.ratchetTree,
+        // Built on first access (O(n): they hold the whole tree), see commit/create.ts.
+        get groupInfo() {
+          return created.groupInfo;
+        },
+        get ratchetTree() {
+          return created.ratchetTree;
+        },
         effects: created.effects,
       };
     });

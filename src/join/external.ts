@@ -5,7 +5,7 @@
  *
  * The GroupInfo and its tree are checked as for a Welcome (A-10): signature (R-12.4.3-04), tree
  * hash (R-12.4.3.3-02), parent hashes and every leaf (validateRatchetTree), and the GroupInfo must
- * carry external_pub (R-12.4.3.2-01).
+ * carry external_pub (R-12.4.3.2-01), a valid key of the suite (R-5.1.1-01).
  */
 import { decode, encode } from '../codec/codec.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
@@ -36,7 +36,7 @@ import { wipe } from '../util/bytes.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
 import type { Identity } from '../group/identity.js';
 import { sealState, type GroupState } from '../group/state.js';
-import { applyProposals, requiredCapabilitiesOf, type CommittedProposal } from '../proposals/apply.js';
+import { applyProposals, checkGroupContextExtensions, requiredCapabilitiesOf, type CommittedProposal } from '../proposals/apply.js';
 import { createKeyPackage } from '../key-package/create.js';
 import { epochState, nextEpoch, provisionalContext } from '../commit/epoch.js';
 
@@ -84,6 +84,8 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   const extPub = findExtension(gi.extensions, ExtensionType.externalPub);
   if (extPub === undefined) reject('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3.2-01', 'the GroupInfo has no external_pub extension', 'GroupInfo.extensions');
   const externalPub = decode(externalPubCodec, extPub.extensionData).externalPub;
+  // R-5.1.1-01: external_pub is an HPKE public key of the group's suite.
+  if (!cs.hpke.isValidPublicKey(externalPub)) reject('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'external_pub is not a valid HPKE public key for the suite', 'ExternalPub.external_pub');
 
   // The tree (R-12.4.3.1-01 by analogy), its signature and integrity.
   const treeExt = findExtension(gi.extensions, ExtensionType.ratchetTree);
@@ -98,6 +100,7 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   if (!verifyWithLabel(cs, signer.signatureKey, 'GroupInfoTBS', groupInfoTbs(gi), gi.signature)) {
     reject('ERR_VALIDATION_SIGNATURE', 'R-12.4.3-04', 'the GroupInfo signature does not verify', 'GroupInfo.signature');
   }
+  checkGroupContextExtensions(gc.extensions, 'R-12.4.3-02');
   const rc = requiredCapabilitiesOf(gc.extensions);
   try {
     validateRatchetTree(

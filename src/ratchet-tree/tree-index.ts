@@ -47,10 +47,6 @@ export class TreeIndex {
     private readonly supported: number[],
   ) {}
 
-  static empty(): TreeIndex {
-    return new TreeIndex(CowMap.over(new Map()), CowMap.over(new Map()), 0, COUNTED_TYPES.map(() => 0), COUNTED_TYPES.map(() => 0));
-  }
-
   /** The index of a whole array tree, written straight into the shared Maps (no overlay). */
   static build(nodes: readonly (Node | undefined)[]): TreeIndex {
     const sig = new Map<string, LeafIndex>();

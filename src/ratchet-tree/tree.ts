@@ -311,12 +311,6 @@ export class PublicTree {
     return (this.#leafCounts.get(x) ?? 0) + (this.#parentCounts.get(x) ?? 0);
   }
 
-  /** Number of non-blank leaves in the subtree of x. */
-  nonBlankLeafCount(x: NodeIndex): number {
-    this.#checkNode(x);
-    return this.#leafCounts.get(x) ?? 0;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Paths and resolution (§4.1.1, §4.1.2)
 

@@ -12,6 +12,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as T from 'ts-mls';
 import { cipherSuite, decodeMlsMessage, readKeyPackageMessage, validateKeyPackage, WireFormat } from '../../src/index.js';
 import { decryptWithLabel, deriveSecret } from '../../src/crypto/labels.js';
@@ -194,6 +196,18 @@ for (const creator of IMPLS) {
     });
   });
 }
+
+describe(`known peer defect (ts-mls 2.0.0-rc.10), suite ${SUITE}: removal that truncates the tree`, () => {
+  test('a ts-mls member removed from the rightmost leaf loops until V8 aborts the process (RFC 9420 §12.4.2, §7.7)', () => {
+    // in a child process with a 64 MB heap: the runaway loop would take this one down with it
+    const fixture = fileURLToPath(new URL('./fixtures/removed-rightmost.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+    assert.match(r.stdout, /processing/, `the fixture did not get to the Commit: ${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /returned|threw/);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /heap out of memory|invalid size error|Allocation failed/);
+  });
+});
 
 describe(`known peer defect (ts-mls 2.0.0-rc.10), suite ${SUITE}: consequence of the §7.6 defect`, () => {
   test('a member removed by a ts-mls Commit that re-fills its leaf can compute the new epoch (RFC 9420 §7.6; PCS of the Remove lost)', async () => {

@@ -141,8 +141,8 @@ describe('§6.1: signature and sender', () => {
     // Signed by another key than the path leaf's: the signature check fails.
     await rejectsRule(b.group.process(publicBytes(state, content, auth(newIdentity('x').signaturePrivateKey))), 'R-6.1-01');
     // Signed by the path leaf's key: framing accepts it and the Commit reaches the external-Commit
-    // stage (not implemented in this build: R-12.4.3.2-05).
-    await rejectsRule(b.group.process(publicBytes(state, content, auth(state.signaturePrivateKey))), 'R-12.4.3.2-05');
+    // list checks, where a list without an ExternalInit fails (R-12.2-13).
+    await rejectsRule(b.group.process(publicBytes(state, content, auth(state.signaturePrivateKey))), 'R-12.2-13');
   });
 
   test('R-6.1-06: a new_member_commit sender may only send a Commit', async () => {

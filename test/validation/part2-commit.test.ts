@@ -139,7 +139,8 @@ describe('§12.2: the proposal list of a regular Commit', () => {
   test('R-12.2-10: a member Commit may not contain an ExternalInit', async () => {
     const [a, b] = await group(2);
     await rejectsRule(a!.group.commit({ proposals: [externalInit()] }), 'R-12.2-10');
-    await rejectsRule(b!.group.process(craftCommit(a!.group.state, [byValue(externalInit())], { path: somePath(a!.group.state) })), 'R-12.2-10');
+    // On the wire, a member Commit with an ExternalInit also breaks R-12.4.3.2-05, checked first.
+    await rejectsRule(b!.group.process(craftCommit(a!.group.state, [byValue(externalInit())], { path: somePath(a!.group.state) })), 'R-12.4.3.2-05');
   });
 
   test('R-12.2-11: a Commit with a proposal type this client does not support is rejected', async () => {

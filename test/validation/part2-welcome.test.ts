@@ -256,7 +256,7 @@ describe('§12.4.3.2 / §12.4.3.3', () => {
     await rejectsRule(b!.group.process(nonMemberMessage(content, { signature: new Uint8Array(64), confirmationTag: new Uint8Array(32) })), 'R-12.4.3.2-02');
   });
 
-  test('R-12.4.3.2-05: a new_member_commit Commit is refused (external Commits are not processed yet); a member Commit with ExternalInit fails R-12.2-10', async () => {
+  test('R-7.3-02: an external Commit whose path leaf was signed by another key is rejected (see part3-external for R-12.4.3.2-05)', async () => {
     const [a, b] = await group(2);
     const joiner = client('ext');
     const path = commitOf((await a!.group.commit({ updatePath: true })).commit).path!;
@@ -266,7 +266,7 @@ describe('§12.4.3.2 / §12.4.3.3', () => {
       { contentType: ContentType.commit, commit: { proposals: [{ type: 1, proposal: { proposalType: 6, externalInit: { kemOutput: cs.hpke.generateKeyPair().publicKey } } }], path: { ...path, leafNode: { ...path.leafNode, signatureKey: joiner.identity.signaturePublicKey } } } },
     );
     const signature = signContent(cs, joiner.identity.signaturePrivateKey, WireFormat.mls_public_message, content, b!.group.state.contextBytes);
-    await rejectsRule(b!.group.process(nonMemberMessage(content, { signature, confirmationTag: new Uint8Array(32) })), 'R-12.4.3.2-05');
+    await rejectsRule(b!.group.process(nonMemberMessage(content, { signature, confirmationTag: new Uint8Array(32) })), 'R-7.3-02');
   });
 
   test('R-12.4.3.3-01: a ratchet_tree ending in a blank node, or empty, is rejected on join', async () => {

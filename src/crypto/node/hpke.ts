@@ -5,7 +5,7 @@
  */
 import { CryptoError } from '../../errors.js';
 import type { AeadId, HashId, Hpke, KdfId, KemId, KeyPair, RandomSource } from '../cipher-suite.js';
-import { bytesEqual, concat, utf8, wipe } from '../../util/bytes.js';
+import { concat, utf8, wipe } from '../../util/bytes.js';
 import { getDhkem, type Dhkem } from './dhkem.js';
 import { i2osp2, labeledKdf, type LabeledKdf } from './hpke-labeled.js';
 import { aeadOpen, aeadSeal } from './symmetric.js';
@@ -26,6 +26,12 @@ const AEADS: Readonly<Record<AeadId, { readonly Nk: number; readonly Nn: number 
 
 const MODE_BASE = 0x00;
 const EMPTY = new Uint8Array(0);
+
+/** Equal contents (public data: not constant time), compared by memcmp. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
 
 /** The internals of one HPKE suite, shared by createHpke and the RFC 9180 vector tests. */
 export interface HpkeSuite {
@@ -59,12 +65,14 @@ export function hpkeSuite(kemId: KemId, kdfId: KdfId, aeadId: AeadId): HpkeSuite
   const pskIdHash = kdf.extract(EMPTY, PSK_ID_HASH, EMPTY);
 
   // key_schedule_context = mode || psk_id_hash || info_hash depends only on `info`, and an
-  // UpdatePath seals to every copath resolution with the same info (the GroupContext): remember
-  // the last one.
+  // UpdatePath seals to every copath resolution with the same info (the GroupContext), a Welcome
+  // to every new member with the same info (which holds the whole encrypted GroupInfo: megabytes
+  // in a large group): remember the last one. The comparison is native (memcmp): a JavaScript
+  // loop over a 20 MB info took longer than the seal itself.
   let lastInfo: Uint8Array | undefined;
   let lastContext: Uint8Array = EMPTY;
   const keyScheduleContext = (info: Uint8Array): Uint8Array => {
-    if (lastInfo !== undefined && bytesEqual(lastInfo, info)) return lastContext;
+    if (lastInfo !== undefined && sameBytes(lastInfo, info)) return lastContext;
     const infoHash = kdf.extract(EMPTY, INFO_HASH, info);
     lastContext = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
     lastInfo = new Uint8Array(info); // a copy (info.slice() on a Buffer would be a view)
