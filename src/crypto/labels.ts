@@ -54,7 +54,10 @@ export function signWithLabel(cs: CipherSuite, signKey: Uint8Array, label: strin
   return cs.signatureScheme.sign(signKey, signContent(label, content));
 }
 
-/** Returns false for any failure (bad signature, malformed key or signature). */
+/**
+ * R-5.1.2-02: every signature of MLS is checked here, over SignContent{"MLS 1.0 " + Label, content}.
+ * Returns false for any failure (bad signature, malformed key or signature).
+ */
 export function verifyWithLabel(cs: CipherSuite, verifyKey: Uint8Array, label: string, content: Uint8Array, signature: Uint8Array): boolean {
   return cs.signatureScheme.verify(verifyKey, signContent(label, content), signature);
 }

@@ -86,7 +86,7 @@ function privateContentAad(groupId: Uint8Array, epoch: bigint, contentType: Cont
   return new Writer(groupId.length + authenticatedData.length + 20).opaque(groupId).u64(epoch).u8(contentType).opaque(authenticatedData).finish();
 }
 
-/** The nonce with its first four bytes XORed with the reuse guard (§6.3.1). */
+/** R-6.3.1-03: the nonce with its first four bytes XORed with the reuse guard (§6.3.1). */
 function guardedNonce(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
   const out = new Uint8Array(nonce);
   for (let i = 0; i < 4; i++) out[i] = out[i]! ^ reuseGuard[i]!;

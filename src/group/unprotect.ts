@@ -66,7 +66,7 @@ function publicSenderKey(state: GroupState, content: FramedContent): Uint8Array 
       if (content.contentType !== ContentType.proposal || content.proposal.proposalType !== ProposalType.add) {
         reject('ERR_VALIDATION_SENDER', 'R-6.1-08', 'a new_member_proposal sender may only send an Add proposal', 'FramedContent.content_type');
       }
-      return content.proposal.add.keyPackage.leafNode.signatureKey;
+      return content.proposal.add.keyPackage.leafNode.signatureKey; // R-6.1-07
     case SenderType.new_member_commit:
       if (content.contentType !== ContentType.commit) reject('ERR_VALIDATION_SENDER', 'R-6.1-06', 'a new_member_commit sender may only send a Commit', 'FramedContent.content_type');
       if (content.commit.path === undefined) reject('ERR_VALIDATION_COMMIT', 'R-12.4.3.2-02', 'an external Commit must have a path', 'Commit.path');
@@ -85,7 +85,11 @@ function checkGroupAndEpoch(state: GroupState, groupId: Uint8Array, epoch: bigin
   return past;
 }
 
-/** §6.2: verifies a PublicMessage (membership tag for members, then the signature). */
+/**
+ * §6.2: verifies a PublicMessage (membership tag for members, then the signature). R-6.2-02: content
+ * is returned only once its FramedContentAuthData verified (a Commit's confirmation tag is checked
+ * when the Commit is staged, before anything is adopted).
+ */
 export function unprotectPublic(state: GroupState, msg: PublicMessage): VerifiedContent {
   const { content, auth } = msg;
   assertPublicMessageContentAllowed(content); // R-6-01, before anything else looks at it
@@ -102,7 +106,8 @@ export function unprotectPublic(state: GroupState, msg: PublicMessage): Verified
 /**
  * §6.3: decrypts and verifies a PrivateMessage. The ratchet key is consumed (deleted, §9.2) only if
  * decryption and the signature both succeed: a forged or corrupted message changes nothing.
- * `consume: false` verifies without consuming (for handshake messages whose processing may still fail).
+ * R-6.3.1-04: content is returned only once the signature verified (the confirmation tag of a
+ * Commit, when it is staged). `consume: false` verifies without consuming (for handshake messages whose processing may still fail).
  */
 export function unprotectPrivate(state: GroupState, msg: PrivateMessage, consume = true): VerifiedContent {
   const epochState = checkGroupAndEpoch(state, msg.groupId, msg.epoch, msg.contentType);

@@ -3,6 +3,9 @@
  * proposals a Commit covers. One pass builds the next tree on a fork of the current one and
  * checks every rule on the way, each with its checklist id; nothing here touches the current state.
  *
+ * R-12.2-01 (every covered proposal is individually valid, §12.1) is this file's per-proposal checks,
+ * each raising its own rule id.
+ *
  * Cost: O(k) for k proposals (hash sets keyed by leaf, key and PSK identity), plus O(log n) per
  * tree change and O(1) per uniqueness check (tree index). Only a GroupContextExtensions proposal
  * costs O(n): its new requirements must hold for every member (R-12.1.7-01, R-13.4-04).
