@@ -41,6 +41,8 @@ export interface CreateCommitOptions {
   readonly externalPub?: boolean;
   readonly authenticatedData?: Uint8Array;
   readonly psks?: PskLookup;
+  /** Internal: the first Commit of a reinitialized or branched group (its resumption PSK proposal, §11). */
+  readonly resumptionUsage?: 2 | 3;
   /** Test seam (tests and vectors only): the leaf secret that seeds the UpdatePath. */
   readonly leafSecret?: Uint8Array;
 }
@@ -99,7 +101,16 @@ export function createCommit(state: GroupState, options: CreateCommitOptions = {
   }
 
   const applied = applyProposals(
-    { cs, config: state.config, groupId: state.context.groupId, tree: state.tree, extensions: state.context.extensions, committer: me, sending: true },
+    {
+      cs,
+      config: state.config,
+      groupId: state.context.groupId,
+      tree: state.tree,
+      extensions: state.context.extensions,
+      committer: me,
+      sending: true,
+      ...(options.resumptionUsage !== undefined ? { resumptionUsage: options.resumptionUsage } : {}),
+    },
     list,
   );
   const tree = applied.tree;

@@ -26,7 +26,8 @@ import type { PreSharedKeyId } from '../psk/psk-id.js';
 import { newExternalPskId, newResumptionPskId } from '../psk/psk-secret.js';
 import type { RatchetTree } from '../ratchet-tree/node.js';
 import type { LeafIndex } from '../tree-math/index.js';
-import { copy, EMPTY, utf8, wipe } from '../util/bytes.js';
+import { bytesEqual, copy, EMPTY, utf8, wipe } from '../util/bytes.js';
+import type { Identity } from './identity.js';
 import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
 import { createCommit, type CreatedCommit } from '../commit/create.js';
 import type { CommitEffects, StagedCommit } from '../commit/process.js';
@@ -34,7 +35,7 @@ import { joinFromWelcome, type OwnKeyPackage } from '../join/welcome.js';
 import { joinByExternalCommit, type ExternalJoinOptions } from '../join/external.js';
 import type { CredentialCheck, GroupConfig } from './config.js';
 import { createGroupState, type CreateGroupOptions } from './create.js';
-import { encryptApplication, sendProposal, updateProposal } from './messages.js';
+import { assertCanSend, encryptApplication, sendProposal, updateProposal } from './messages.js';
 import { processMessage } from './receive.js';
 import { restoreState, snapshotState } from './snapshot.js';
 import { groupSafetyNumber, memberFingerprint } from './safety-number.js';
@@ -174,8 +175,16 @@ export class MlsGroup {
     readonly config?: Partial<GroupConfig>;
     readonly isKnownGroupId?: (groupId: Uint8Array) => boolean;
     readonly cipherSuite?: (id: number) => CipherSuite;
+    /** The group this Welcome reinitializes (§11.2) or branches from (§11.3). */
+    readonly resumptionFrom?: MlsGroup;
   } & GroupOptions): Promise<MlsGroup> {
-    const joined = joinFromWelcome({ ...options, welcome: decodeWelcome(options.welcome), ...(options.psks !== undefined ? { psks: options.psks } : {}) });
+    const { resumptionFrom, ...rest } = options;
+    const joined = joinFromWelcome({
+      ...rest,
+      welcome: decodeWelcome(options.welcome),
+      ...(options.psks !== undefined ? { psks: options.psks } : {}),
+      ...(resumptionFrom !== undefined ? { resumptionFrom: resumptionFrom.#state } : {}),
+    });
     await runCredentialChecks(joined.state.config, joined.credentialChecks);
     // §16.8: a KeyPackage is used once; its init key has done its job (the group state holds its
     // own copies of the leaf and signature keys). A last-resort KeyPackage's keys are the app's to keep.
@@ -388,6 +397,63 @@ export class MlsGroup {
       if (this.#pending === undefined) throw new UsageError('ERR_USAGE_INVALID_STATE', 'no pending commit');
       this.#pending = undefined;
     });
+  }
+
+  /**
+   * §11.2 step 3: after a Commit with a ReInit was merged, creates the new group the ReInit
+   * describes (group id, version, suite, extensions), adds the other members' KeyPackages (for the
+   * new suite) and links it to this group with a reinit PSK. `identity` is needed when the suite
+   * changes (a signature key of the new suite); by default this member's credential and key are reused.
+   */
+  async reinitialize(options: { readonly keyPackages: readonly KeyPackage[]; readonly identity?: Identity; readonly config?: Partial<GroupConfig> }): Promise<{ group: MlsGroup; messages: CommitMessages }> {
+    const ri = this.#state.reinit;
+    if (ri === undefined) throw new UsageError('ERR_USAGE_INVALID_STATE', 'no ReInit Commit was merged in this group');
+    return this.#resume(2, ri.groupId, ri.cipherSuite, ri.extensions, options);
+  }
+
+  /**
+   * §11.3: a subgroup of this group's members (their fresh KeyPackages), same version and suite,
+   * linked to this group by a branch PSK. `groupId` defaults to a fresh random one.
+   */
+  async branch(options: { readonly keyPackages: readonly KeyPackage[]; readonly groupId?: Uint8Array; readonly extensions?: readonly Extension[]; readonly config?: Partial<GroupConfig> }): Promise<{ group: MlsGroup; messages: CommitMessages }> {
+    this.#noPending();
+    assertCanSend(this.#state);
+    const cs = this.#state.cs;
+    return this.#resume(3, options.groupId ?? cs.random(cs.Nh), cs.id, options.extensions ?? this.#state.context.extensions, options);
+  }
+
+  async #resume(
+    usage: 2 | 3,
+    groupId: Uint8Array,
+    suiteId: number,
+    extensions: readonly Extension[],
+    options: { readonly keyPackages: readonly KeyPackage[]; readonly identity?: Identity; readonly config?: Partial<GroupConfig> },
+  ): Promise<{ group: MlsGroup; messages: CommitMessages }> {
+    const old = this.#state;
+    const cs = suiteId === old.cs.id ? old.cs : nodeCipherSuite(suiteId);
+    const me = old.tree.leafNode(old.myLeaf)!;
+    const identity: Identity =
+      options.identity ?? (cs.signatureScheme.id === old.cs.signatureScheme.id ? { credential: me.credential, signaturePublicKey: me.signatureKey, signaturePrivateKey: old.signaturePrivateKey } : (() => {
+        throw new UsageError('ERR_USAGE_INVALID_ARGUMENT', 'the new group uses another signature scheme: give an identity with a signature key of that suite');
+      })());
+    const created = createGroupState({ cipherSuite: cs, identity, groupId, extensions, config: { ...old.config, ...options.config } });
+    // The resumption PSK of the old group's current epoch: for a reinit, the epoch its ReInit Commit created.
+    const pskId = newResumptionPskId(cs, usage, old.context.groupId, old.context.epoch);
+    const oldPsks = old.resumptionPsks;
+    const oldGroupId = old.context.groupId;
+    const lookup: PskLookup = { resumption: (g, e) => (bytesEqual(g, oldGroupId) ? oldPsks.get(e) : undefined) };
+    const out = createCommit(created, {
+      proposals: [
+        ...options.keyPackages.map((keyPackage) => ({ proposalType: ProposalType.add, add: { keyPackage } }) as const),
+        { proposalType: ProposalType.psk, preSharedKey: { psk: pskId } },
+      ],
+      updatePath: true,
+      psks: lookup,
+      resumptionUsage: usage,
+    });
+    const group = new MlsGroup(created, this.#psks !== undefined ? { psks: this.#psks } : {});
+    group.#pending = out;
+    return { group, messages: { commit: out.commit, ...(out.welcome !== undefined ? { welcome: out.welcome } : {}), groupInfo: out.groupInfo, ratchetTree: out.ratchetTree, effects: out.effects } };
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { decryptWithLabel, makeKeyPackageRef, verifyWithLabel } from '../crypto/labels.js';
 import { nodeCipherSuite } from '../crypto/node/provider.js';
 import { MlsError, ValidationError } from '../errors.js';
-import { ExtensionType, findExtension, type Extension } from '../extensions/extension.js';
+import { ExtensionType, extensionsCodec, findExtension, type Extension } from '../extensions/extension.js';
 import { encodeGroupContext } from '../key-schedule/group-context.js';
 import { joinerEpochKeys, joinerWelcomeSecret, verifyConfirmationTag, welcomeKeyAndNonce } from '../key-schedule/key-schedule.js';
 import { interimTranscriptHash } from '../key-schedule/transcript-hash.js';
@@ -29,7 +29,8 @@ import { SecretTree } from '../secret-tree/secret-tree.js';
 import { commonAncestor, leafToNode, type LeafIndex } from '../tree-math/index.js';
 import { nextPathSecret, nodeKeyPair } from '../treekem/path-secrets.js';
 import { PathKeys } from '../treekem/path-keys.js';
-import { bytesEqual, wipe } from '../util/bytes.js';
+import { bytesEqual, toHex, wipe } from '../util/bytes.js';
+import { credentialCodec } from '../credentials/credential.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
 import { checkGroupContextExtensions, greaseRequirement, requiredCapabilitiesOf } from '../proposals/apply.js';
 import { sealState, type GroupState } from '../group/state.js';
@@ -50,6 +51,12 @@ export interface JoinOptions {
   readonly config?: Partial<GroupConfig>;
   /** R-12.4.3-03: is this group id already one of the client's groups? */
   readonly isKnownGroupId?: (groupId: Uint8Array) => boolean;
+  /**
+   * The group this Welcome resumes, for a reinitialized (§11.2) or branched (§11.3) group: its
+   * resumption PSK is taken from it, and the new group is checked against it (R-11.2-01,
+   * R-11.3-01/02, R-12.4.3.1-18/19).
+   */
+  readonly resumptionFrom?: GroupState;
   /** Suite implementation (tests); default: the Node provider. */
   readonly cipherSuite?: (id: number) => CipherSuite;
 }
@@ -106,6 +113,48 @@ function joinerPathKeys(cs: CipherSuite, tree: PublicTree, myLeaf: LeafIndex, si
   return keys;
 }
 
+/** The credentials of every member of a tree, encoded (the default "same identity" of §11.2–§11.3). */
+function credentialSet(tree: PublicTree): Set<string> {
+  const out = new Set<string>();
+  for (const [, leaf] of tree.leaves()) out.add(toHex(encode(credentialCodec, leaf.credential)));
+  return out;
+}
+
+/**
+ * §11.2 / §11.3 and R-12.4.3.1-18/19: the new group against the group it resumes. Members are
+ * matched by credential (the application's notion of identity is its AS's; equal credentials are
+ * the conservative default).
+ */
+function checkResumption(prior: GroupState, usage: number, pskEpoch: bigint, gc: GroupInfo['groupContext'], tree: PublicTree): void {
+  if (usage === 2) {
+    // R-11.2-01: the reinit PSK is for the epoch the ReInit Commit created — the old group's last.
+    const ri = prior.reinit;
+    if (ri === undefined || pskEpoch !== prior.context.epoch) {
+      reject('ERR_VALIDATION_WELCOME', 'R-11.2-01', 'the resumed group did not end with a ReInit Commit at the PSK epoch', 'GroupSecrets.psks');
+    }
+    // R-12.4.3.1-18: the new group is the one the ReInit described.
+    const same =
+      bytesEqual(gc.groupId, ri.groupId) && gc.version === ri.version && gc.cipherSuite === ri.cipherSuite &&
+      bytesEqual(encode(extensionsCodec, [...gc.extensions]), encode(extensionsCodec, [...ri.extensions]));
+    if (!same) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-18', 'the new group does not match the ReInit proposal', 'GroupContext');
+    // R-12.4.3.1-19: every member of the old group is a member of the new one.
+    const now = credentialSet(tree);
+    for (const c of credentialSet(prior.tree)) {
+      if (!now.has(c)) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-19', 'a member of the reinitialized group is missing from the new group', 'ratchet_tree');
+    }
+  } else {
+    // R-11.3-01: a branch keeps the version and the cipher suite.
+    if (gc.version !== prior.context.version || gc.cipherSuite !== prior.context.cipherSuite) {
+      reject('ERR_VALIDATION_WELCOME', 'R-11.3-01', 'a branch must keep the version and cipher suite of the old group', 'GroupContext');
+    }
+    // R-11.3-02: every member of the branch was a member of the old group.
+    const before = credentialSet(prior.tree);
+    for (const c of credentialSet(tree)) {
+      if (!before.has(c)) reject('ERR_VALIDATION_WELCOME', 'R-11.3-02', 'a member of the branch is not a member of the old group', 'ratchet_tree');
+    }
+  }
+}
+
 /** §12.4.3.1: validates a Welcome and builds the joiner's group state. */
 export function joinFromWelcome(options: JoinOptions): Joined {
   const { welcome } = options;
@@ -150,7 +199,10 @@ export function joinFromWelcome(options: JoinOptions): Joined {
     if (id.pskType === PskType.resumption && id.usage !== 1) special++;
   }
   if (special > 1) reject('ERR_VALIDATION_PSK', 'R-12.4.3.1-06', 'more than one reinit/branch resumption PSK', 'GroupSecrets.psks');
-  const pskSecret = computePskSecret(cs, resolvePsks(groupSecrets.psks, options.psks, undefined, 'R-12.4.3.1-05'));
+  const prior = options.resumptionFrom;
+  const specialId = groupSecrets.psks.find((id) => id.pskType === PskType.resumption && id.usage !== 1);
+  const priorPsks = prior !== undefined ? { groupId: prior.context.groupId, psks: prior.resumptionPsks } : undefined;
+  const pskSecret = computePskSecret(cs, resolvePsks(groupSecrets.psks, options.psks, priorPsks, 'R-12.4.3.1-05'));
 
   // R-12.4.3.1-07: open and decode the GroupInfo.
   const welcomeSecret = joinerWelcomeSecret(cs, groupSecrets.joinerSecret, pskSecret);
@@ -221,6 +273,15 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   }
   // R-12.4.3.1-17: a reinit or branch PSK means a new group: its first epoch.
   if (special > 0 && gc.epoch !== 1n) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-17', 'a reinit/branch Welcome must start the group at epoch 1', 'GroupContext.epoch');
+  if (specialId !== undefined && specialId.pskType === PskType.resumption) {
+    if (prior === undefined || !bytesEqual(prior.context.groupId, specialId.pskGroupId)) {
+      reject('ERR_VALIDATION_PSK', 'R-12.4.3.1-05', 'the Welcome resumes a group this client was not given (resumptionFrom)', 'GroupSecrets.psks');
+    }
+    checkResumption(prior, specialId.usage, specialId.pskEpoch, gc, tree);
+  } else if (prior !== undefined) {
+    // R-11.2-01: a Welcome offered as the reinitialization of `prior` must carry its reinit PSK.
+    reject('ERR_VALIDATION_PSK', 'R-11.2-01', 'the Welcome carries no reinit or branch PSK for the resumed group', 'GroupSecrets.psks');
+  }
 
   const secretTree = SecretTree.create(cs, epoch.encryptionSecret, tree.leafCount, config.ratchetWindow);
   wipe(epoch.encryptionSecret);

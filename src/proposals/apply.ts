@@ -84,6 +84,11 @@ export interface ApplyContext {
   readonly committer: LeafIndex | 'external';
   /** Whether the committer is this client (the sending side: R-7.3-06 applies, not S-7.3-01). */
   readonly sending: boolean;
+  /**
+   * The first Commit of a reinitialized (usage 2) or branched (usage 3) group carries its resumption
+   * PSK as a proposal (§11.2, §11.3); only its creator processes it (A-5). Never set otherwise.
+   */
+  readonly resumptionUsage?: 2 | 3;
 }
 
 function fail(code: `ERR_VALIDATION_${string}`, rule: string, message: string, field = 'Commit.proposals'): never {
@@ -179,8 +184,8 @@ function checkMembersSupport(tree: PublicTree, extensions: readonly Extension[],
 }
 
 /** §12.1.4: a PreSharedKey proposal on its own (R-12.1.4-01/02/03). */
-export function checkPskProposal(cs: CipherSuite, id: PreSharedKeyId): void {
-  if (id.pskType === PskType.resumption && id.usage !== 1) {
+export function checkPskProposal(cs: CipherSuite, id: PreSharedKeyId, allowedUsage?: 2 | 3): void {
+  if (id.pskType === PskType.resumption && id.usage !== 1 && id.usage !== allowedUsage) {
     fail('ERR_VALIDATION_PSK', id.usage === 2 ? 'R-12.1.4-01' : 'R-12.1.4-02', `a PreSharedKey proposal may not carry a resumption PSK of usage ${id.usage === 2 ? 'reinit' : 'branch'}`, 'PreSharedKey.psk');
   }
   if (!hasValidPskNonce(cs, id)) fail('ERR_VALIDATION_PSK', 'R-12.1.4-03', `psk_nonce must be ${cs.Nh} bytes`, 'PreSharedKeyID.psk_nonce');
@@ -228,7 +233,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
       }
       case ProposalType.psk: {
         const id = proposal.preSharedKey.psk;
-        checkPskProposal(cs, id);
+        checkPskProposal(cs, id, ctx.resumptionUsage);
         const key = pskIdentity(id);
         if (pskIds.has(key)) fail('ERR_VALIDATION_PROPOSAL_LIST', 'R-12.2-07', 'two PreSharedKey proposals name the same PSK');
         pskIds.add(key);

@@ -8,16 +8,22 @@
  * Workarounds for ts-mls (also in docs/interop.md):
  *  - ts-mls imports @noble/hashes (crypto/implementation/noble/makeHashImpl.js) without declaring
  *    it as a dependency or peer dependency (1.6.4 and 2.0.0-rc.10); it is a dev dependency here.
+ *  - ECDSA suites: ts-mls's key generation yields compressed public keys (RFC 9420 §5.1.1 requires
+ *    the uncompressed point); ts-mls KeyPackages are built from ts-mls's own key pair with the
+ *    public key re-encoded uncompressed (@noble/curves, one of ts-mls's peers), through
+ *    generateKeyPackageWithKey. See tsGenerateKeyPackage.
  *  - ts-mls exports no ratchet-tree encoder/decoder. A tree received out of band is decoded with
  *    the exported `clientStateDecoder` (ClientState = GroupContext ‖ ratchet_tree ‖ GroupState): we
  *    splice the tree bytes between the GroupContext and GroupState bytes of a template state of
  *    the same suite. A ts-mls tree is encoded the same way in reverse. `joinGroup` then checks the
  *    tree against the GroupInfo's tree hash, so a bad splice cannot pass silently.
+ *  - ts-mls's processMessage passes an empty externalPsks to processPrivateMessage: messages are
+ *    dispatched to processPublicMessage / processPrivateMessage by wire format instead.
  *  - ts-mls has no API to send an Update proposal (it updates its leaf only with a Commit path),
  *    and no option to force a path into a Commit that covers proposals.
  *  - ts-mls's createCommit resolves resumption PSKs against `resumingFromState`, which its public
  *    CreateCommitParams do not have, so a ts-mls member cannot commit a resumption PSK of its own
- *    group (receiving one works). See docs/interop.md.
+ *    group (receiving one works).
  */
 import * as T from 'ts-mls';
 import { p256, p384, p521 } from '@noble/curves/nist.js';

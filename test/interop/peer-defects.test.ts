@@ -83,6 +83,20 @@ for (const creator of IMPLS) {
       assert.equal((await tsOther.process(out.commit)).kind, 'commit');
     });
 
+    test('Commit covering one Remove has no path (RFC 9420 §12.4) — so the removed member still computes the new epoch', async () => {
+      const g = await baseGroup(creator, SUITE);
+      const [ts, victim] = g.members.filter((m) => m.impl === 'ts-mls');
+      // without a path the commit_secret is zero: the new epoch follows from the old init_secret,
+      // which the removed member has. A ts-mls victim accepts the Commit and holds the new epoch.
+      const out = await ts!.commit({ remove: [victim!.leafIndex] });
+      await ts!.confirm();
+      assert.equal((await victim!.process(out.commit)).kind, 'commit');
+      assert.ok(victim!.removed);
+      assert.equal(victim!.epoch, ts!.epoch);
+      assert.equal(toHex(victim!.epochAuthenticator()), toHex(ts!.epochAuthenticator()));
+      assert.equal(toHex(await victim!.exportSecret('after removal', new Uint8Array(0), 32)), toHex(await ts!.exportSecret('after removal', new Uint8Array(0), 32)));
+    });
+
     test('Commit covering one Update has no path (RFC 9420 §12.4) — mlskit rejects it (R-12.4-01)', async () => {
       const g = await baseGroup(creator, SUITE);
       const ts = g.byName(X === 'ts-mls' ? 'x0' : 'y1');

@@ -5,23 +5,37 @@
  * (test/interop/adapter.ts). Its peers are dev dependencies here too: @noble/ciphers 2.1.1,
  * @noble/curves 2.0.1, @noble/post-quantum 0.5.2, @hpke/*. ts-mls 1.6.4 and 2.0.0-rc.10 import
  * @noble/hashes without declaring it (neither as a dependency nor as a peer), so @noble/hashes is a
- * dev dependency of this repository as well. Other workarounds (see adapter.ts and docs/interop.md):
- * the ratchet tree sent out of band is converted with ts-mls's exported ClientState codec (it
- * exports no tree codec); ts-mls cannot send Update proposals, cannot be told to add a path, and
- * cannot commit a resumption PSK of its own group through its public API.
+ * dev dependency of this repository as well.
+ *
+ * Other workarounds (adapter.ts, harness.ts; each defect is asserted in peer-defects.test.ts and
+ * described in docs/interop.md):
+ *  - ECDSA suites (2, 5, 7): ts-mls's signature public keys are compressed points, which RFC 9420
+ *    §5.1.1 does not allow; the adapter re-encodes the key of ts-mls's own key pair uncompressed
+ *    and builds the KeyPackage with ts-mls's generateKeyPackageWithKey.
+ *  - A ratchet tree sent out of band is converted with ts-mls's exported ClientState codec (ts-mls
+ *    exports no ratchet-tree codec).
+ *  - ts-mls's processMessage drops the external PSKs for a PrivateMessage: the adapter calls
+ *    processPublicMessage / processPrivateMessage itself.
+ *  - ts-mls cannot process the Commit that removes it: it is not sent that Commit.
+ *  - What a ts-mls member commits: Removes only in pairs (it adds the required path only for more
+ *    than one, §12.4); no Update proposals (no path for one, the replaced keys for more, §7.5);
+ *    no Add together with a path (it encrypts to the new member, §7.6); no resumption PSK (not
+ *    reachable through its public API). ts-mls cannot send Update proposals at all (no API): its
+ *    members update with empty Commits.
+ *  - A ts-mls client rejects valid trees whose non-blank nodes list different unmerged leaves
+ *    (§12.4.3.1); one scenario has an mlskit committer add a path to avoid that tree.
  *
  * For each of the seven RFC 9420 suites (ts-mls implements all seven) and each direction — mlskit
  * creates the group and ts-mls joins it, or the reverse — every scenario checks, after every
  * step, that all members of both implementations agree on the epoch, the epoch authenticator, an
- * MLS-Exporter output and the roster. Divergences where ts-mls breaks the RFC are asserted as
- * known peer defects (tests named "known peer defect"), so a fixed ts-mls makes them fail loudly.
+ * MLS-Exporter output (same label, context and length) and the roster.
  *
  * Handshake messages: mlskit members send PublicMessage (its default), ts-mls members send
  * PrivateMessage (its default); the last scenario swaps both.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IMPLS, RFC_SUITES, newClient, other, text, utf8, type ClientOptions, type Impl } from './adapter.js';
+import { IMPLS, RFC_SUITES, WireFormat, newClient, other, text, utf8, wireFormatOf, type ClientOptions, type Impl } from './adapter.js';
 import { MixedGroup, OPTIONS, PSK_ID, baseGroup } from './harness.js';
 
 /** INTEROP_SUITES=1,3 runs a subset (for debugging); default all seven. */
@@ -56,12 +70,12 @@ for (const suite of SUITES) {
         // remove: mlskit removes one ts-mls member (the Commit carries a path)
         await g.commit(mlskit()[0]!, { remove: [tsmls()[1]!.leafIndex] });
         await g.check();
-        // ts-mls removes two members, one of each implementation (ts-mls adds a path only for
-        // more than one Remove: see the known peer defect below)
+        // ts-mls removes two members, one of each implementation (ts-mls adds the path that a
+        // Remove requires only for more than one: peer-defects.test.ts)
         await g.commit(tsmls()[0]!, { remove: [mlskit()[1]!.leafIndex, tsmls()[1]!.leafIndex] });
         await g.check();
         // update by proposal: an mlskit member sends an Update, the other side processes it, and
-        // it is committed by mlskit (a ts-mls committer would omit the path: known peer defect)
+        // it is committed by mlskit (a ts-mls committer gets the path wrong: peer-defects.test.ts)
         const [m0, m1] = mlskit();
         assert.ok(m0 !== undefined && m1 !== undefined);
         await g.propose(m0, (p) => p.proposeUpdate());
@@ -79,7 +93,10 @@ for (const suite of SUITES) {
       test('empty Commit with a path from each side', async () => {
         const g = await baseGroup(creator, suite);
         for (const name of ['x0', 'y1', 'y2', 'x3']) {
-          await g.commit(g.byName(name));
+          const committer = g.byName(name);
+          const out = await g.commit(committer);
+          // each side's default handshake wire format
+          assert.equal(wireFormatOf(out.commit), committer.impl === 'mlskit' ? WireFormat.mls_public_message : WireFormat.mls_private_message);
           await g.check();
         }
       });
@@ -88,9 +105,9 @@ for (const suite of SUITES) {
         const g = await baseGroup(creator, suite);
         await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y4', OPTIONS), await newClient(X, suite, 'x5', OPTIONS)] });
         await g.check();
-        // Adds and Removes go in separate Commits: a ts-mls Commit that has a path and an Add is
-        // rejected (known peer defect, RFC 9420 §7.6), and ts-mls adds the path that Removes
-        // require only for more than one Remove (known peer defect, §12.4).
+        // Adds and Removes go in separate Commits, Removes in pairs: a ts-mls Commit that has a
+        // path and an Add is rejected (peer defect, RFC 9420 §7.6), and ts-mls adds the path that
+        // Removes require only for more than one (peer defect, §12.4). See peer-defects.test.ts.
         // Y proposes an Add (of an X client); X commits it
         const x6 = await newClient(X, suite, 'x6', OPTIONS);
         await g.propose(g.byName('y1'), (p) => p.proposeAdd(x6.keyPackage));
@@ -187,8 +204,11 @@ for (const suite of SUITES) {
         const g = await MixedGroup.create(X, suite, 'x0', swapped(X));
         await g.commit(g.byName('x0'), { addClients: [await newClient(Y, suite, 'y1', swapped(Y)), await newClient(X, suite, 'x2', swapped(X)), await newClient(Y, suite, 'y3', swapped(Y))] });
         await g.check();
-        await g.commit(g.byName('y1'));
-        await g.check();
+        for (const committer of [g.byName('y1'), g.byName('x2')]) {
+          const out = await g.commit(committer);
+          assert.equal(wireFormatOf(out.commit), committer.impl === 'mlskit' ? WireFormat.mls_private_message : WireFormat.mls_public_message);
+          await g.check();
+        }
         const mk = g.members.filter((m) => m.impl === 'mlskit');
         const ts = g.members.filter((m) => m.impl === 'ts-mls');
         // proposals of both sides, committed by mlskit, then by ts-mls
@@ -203,7 +223,6 @@ for (const suite of SUITES) {
         await g.check();
         for (const m of g.members) await g.message(m, utf8(`after, from ${m.name}`));
       });
-
     });
   }
 }
