@@ -2,3 +2,4 @@
 export * from './cipher-suite.js';
 export { nodeCipherSuite, nodeRandom, type CipherSuiteOptions } from './node/provider.js';
 export * from './labels.js';
+export { certificateKey, type CertificateKey } from './node/x509.js';

@@ -522,6 +522,13 @@ export class MlsGroup {
       // epoch is retained, past epochs that fell out of the window) are wiped, not just dropped.
       const kept = new Set([next.secretTree, ...next.past.map((p) => p.secretTree)]);
       for (const t of [prev.secretTree, ...prev.past.map((p) => p.secretTree)]) if (!kept.has(t)) t.destroy();
+      // §9.2: likewise the previous epoch's other secrets (Table 4), except what the new state still
+      // holds: the sender data secrets of retained past epochs and the retained resumption PSKs.
+      const keptSecrets = new Set<Uint8Array>([...Object.values(next.secrets), ...next.past.map((p) => p.senderDataSecret), ...next.resumptionPsks.values()]);
+      const s = prev.secrets;
+      for (const b of [s.senderDataSecret, s.exporterSecret, s.externalSecret, s.confirmationKey, s.membershipKey, s.epochAuthenticator, s.resumptionPsk, ...prev.past.map((p) => p.senderDataSecret), ...prev.resumptionPsks.values()]) {
+        if (!keptSecrets.has(b)) wipe(b);
+      }
     }
   }
 

@@ -36,7 +36,7 @@ import { wipe } from '../util/bytes.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
 import type { Identity } from '../group/identity.js';
 import { sealState, type GroupState } from '../group/state.js';
-import { applyProposals, checkGroupContextExtensions, requiredCapabilitiesOf, type CommittedProposal } from '../proposals/apply.js';
+import { applyProposals, checkGroupContextExtensions, externalSendersOf, requiredCapabilitiesOf, type CommittedProposal } from '../proposals/apply.js';
 import { createKeyPackage } from '../key-package/create.js';
 import { epochState, nextEpoch, provisionalContext } from '../commit/epoch.js';
 
@@ -115,6 +115,11 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   }
   const credentialChecks: CredentialCheck[] = [];
   for (const [l, leaf] of tree.leaves()) credentialChecks.push({ credential: leaf.credential, signatureKey: leaf.signatureKey, reason: 'tree-on-join', leafIndex: l });
+  // R-5.1.1-01 and A-17: the external senders the group already lists are valid keys, and the AS sees them.
+  for (const es of externalSendersOf(gc.extensions) ?? []) {
+    if (!cs.signatureScheme.isValidPublicKey(es.signatureKey)) reject('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'an external sender key is not a key of the suite', 'ExternalSender.signature_key');
+    credentialChecks.push({ credential: es.credential, signatureKey: es.signatureKey, reason: 'external-sender' });
+  }
 
   // A state for the GroupInfo's epoch, holding what an external joiner knows of it (no secrets).
   const contextBytes = encodeGroupContext(gc);

@@ -32,7 +32,7 @@ import { PathKeys } from '../treekem/path-keys.js';
 import { bytesEqual, toHex, wipe } from '../util/bytes.js';
 import { credentialCodec } from '../credentials/credential.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
-import { checkGroupContextExtensions, greaseRequirement, requiredCapabilitiesOf } from '../proposals/apply.js';
+import { checkGroupContextExtensions, externalSendersOf, greaseRequirement, requiredCapabilitiesOf } from '../proposals/apply.js';
 import { sealState, type GroupState } from '../group/state.js';
 
 /** One of the joiner's own KeyPackages, with its private keys. */
@@ -252,6 +252,11 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   );
   const credentialChecks: CredentialCheck[] = [];
   for (const [l, leaf] of tree.leaves()) credentialChecks.push({ credential: leaf.credential, signatureKey: leaf.signatureKey, reason: 'tree-on-join', leafIndex: l });
+  // R-5.1.1-01 and A-17: the external senders the group already lists are valid keys, and the AS sees them.
+  for (const es of externalSendersOf(gc.extensions) ?? []) {
+    if (!cs.signatureScheme.isValidPublicKey(es.signatureKey)) reject('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'an external sender key is not a key of the suite', 'ExternalSender.signature_key');
+    credentialChecks.push({ credential: es.credential, signatureKey: es.signatureKey, reason: 'external-sender' });
+  }
 
   // R-12.4.3.1-14: our own leaf.
   const myLeaf = tree.findLeaf(own.keyPackage.leafNode);

@@ -23,6 +23,7 @@
  * uniqueness) belong to the code that adds the leaf to a tree.
  */
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { checkX509Credential } from '../ratchet-tree/leaf-validation.js';
 import { verifyWithLabel } from '../crypto/labels.js';
 import { ValidationError } from '../errors.js';
 import { ExtensionType, type Extension, type RequiredCapabilities } from '../extensions/extension.js';
@@ -164,5 +165,6 @@ export function verifyLeafSignature(cs: CipherSuite, leaf: LeafNode, groupId?: U
 /** Every §7.3 check of a KeyPackage's leaf that needs no group state (see the file header). */
 export function checkKeyPackageLeaf(cs: CipherSuite, leaf: LeafNode, o: KeyPackageLeafCheck): asserts leaf is KeyPackageLeafNode {
   checkKeyPackageLeafContents(leaf, o);
+  checkX509Credential(cs, leaf);
   verifyLeafSignature(cs, leaf);
 }

@@ -12,7 +12,8 @@
  *                 Update / UpdatePath (context keyPackage / update / commit; the tree context takes any)
  *   R-7.2-02      capabilities.versions lists the group's version, capabilities.cipher_suites its suite
  *   R-7.2-04      capabilities.credentials lists the LeafNode's own credential type
- *   R-5.3-01      an X.509 credential has at least one certificate
+ *   R-5.3-01      an X.509 credential has at least one certificate, and certificates[0]'s key is
+ *                 the signature_key (R-5.1.2-01: of the suite's signature scheme)
  *   R-7.2-01      (unless `allowDefaultTypesInCapabilities`, see below) no default
  *                 proposal type (1–7) or extension type (1–5) is listed in capabilities
  *   R-13.4-02     no two LeafNode extensions of the same type
@@ -45,6 +46,8 @@
  */
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { verifyWithLabel } from '../crypto/labels.js';
+import { certificateKey } from '../crypto/node/x509.js';
+import { bytesEqual } from '../util/bytes.js';
 import { CredentialType, type Credential } from '../credentials/credential.js';
 import { ExtensionType, type RequiredCapabilities } from '../extensions/extension.js';
 import { UsageError, ValidationError } from '../errors.js';
@@ -130,6 +133,17 @@ function fail(code: Code, rule: string, message: string, field: string, cause?: 
 /** VerifyWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS, signature) (§7.2, R-7.3-02). */
 export function verifyLeafNodeSignature(cs: CipherSuite, leaf: LeafNode, groupId?: Uint8Array, leafIndex?: number): boolean {
   return verifyWithLabel(cs, leaf.signatureKey, 'LeafNodeTBS', leafNodeTbs(leaf, groupId, leafIndex), leaf.signature);
+}
+
+/** R-5.3-01 / R-5.1.2-01: an X.509 credential's certificates[0] holds the leaf's signature_key, of the suite's scheme. */
+export function checkX509Credential(cs: CipherSuite, leaf: LeafNode): void {
+  if (leaf.credential.credentialType !== CredentialType.x509) return;
+  const first = leaf.credential.certificates[0];
+  if (first === undefined) fail('ERR_VALIDATION_CREDENTIAL', 'R-5.3-01', 'the X.509 credential has no certificate', 'Credential.certificates');
+  const ck = certificateKey(first.certData);
+  if (ck === undefined) fail('ERR_VALIDATION_CREDENTIAL', 'R-5.3-01', 'certificates[0] does not parse as an X.509 certificate with an MLS signature key', 'Credential.certificates');
+  if (ck.scheme !== cs.signatureScheme.id) fail('ERR_VALIDATION_CREDENTIAL', 'R-5.1.2-01', "the certificate's key is not of the suite's signature scheme", 'Credential.certificates');
+  if (!bytesEqual(ck.publicKey, leaf.signatureKey)) fail('ERR_VALIDATION_CREDENTIAL', 'R-5.3-01', "the certificate's key is not the LeafNode's signature_key", 'Credential.certificates');
 }
 
 /** Validates one LeafNode (§7.3); throws a ValidationError carrying the rule id of the first failure. */
@@ -256,6 +270,9 @@ export function validateLeafNode(cs: CipherSuite, leaf: LeafNode, ctx: LeafValid
     }
     if (!ok) fail('ERR_VALIDATION_CREDENTIAL', rule, 'the credential validator rejected the credential', 'LeafNode.credential');
   }
+
+  // §5.3: an X.509 credential's certificate holds this key (parsing it is costly: done late).
+  checkX509Credential(cs, leaf);
 
   // §7.2: the signature, last because it is the expensive step.
   if (leaf.leafNodeSource !== LeafNodeSource.keyPackage && (ctx.groupId === undefined || leafIndex === undefined)) {
