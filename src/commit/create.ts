@@ -26,7 +26,7 @@ import { assertCanSend } from '../group/messages.js';
 import { handshakeWireFormat, ownContent, protect, signOwn } from '../group/protect.js';
 import type { GroupState } from '../group/state.js';
 import { epochState, nextEpoch, provisionalContext } from './epoch.js';
-import type { CommitEffects } from './process.js';
+import { commitEffects, type CommitEffects } from './process.js';
 
 export interface CreateCommitOptions {
   /** Proposals to include by value (this member is their sender). */
@@ -192,17 +192,7 @@ export function createCommit(state: GroupState, options: CreateCommitOptions = {
   wipe(next.keys.welcomeSecret);
   if (created !== undefined) for (const s of created.pathSecrets.values()) wipe(s);
 
-  const effects: CommitEffects = {
-    committer: me,
-    added: applied.added.map((a) => ({ leaf: a.leaf, leafNode: a.keyPackage.leafNode })),
-    updated: applied.updated,
-    removed: applied.removed,
-    psks: applied.psks,
-    extensionsChanged: applied.extensionsChanged,
-    ...(applied.reinit !== undefined ? { reinit: { proposalType: ProposalType.reinit, reInit: applied.reinit } as const } : {}),
-    path: created !== undefined,
-    removedSelf: false,
-  };
+  const effects = commitEffects(applied, me, created !== undefined, false);
   return {
     commit: commitBytes,
     ...(welcome !== undefined ? { welcome } : {}),

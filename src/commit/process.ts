@@ -44,6 +44,21 @@ export interface CommitEffects {
   readonly removedSelf: boolean;
 }
 
+/** The effects of a Commit, from its applied proposals (shared by the committer and the receivers). */
+export function commitEffects(applied: AppliedProposals, committer: LeafIndex, path: boolean, removedSelf: boolean): CommitEffects {
+  return {
+    committer,
+    added: applied.added.map((a) => ({ leaf: a.leaf, leafNode: a.keyPackage.leafNode })),
+    updated: applied.updated,
+    removed: applied.removed,
+    psks: applied.psks,
+    extensionsChanged: applied.extensionsChanged,
+    ...(applied.reinit !== undefined ? { reinit: { proposalType: ProposalType.reinit, reInit: applied.reinit } as const } : {}),
+    path,
+    removedSelf,
+  };
+}
+
 /** A received Commit, validated and staged: `state` becomes current only when merged. */
 export interface StagedCommit {
   readonly epoch: bigint;
@@ -180,17 +195,7 @@ export function stageCommit(state: GroupState, v: VerifiedContent, options: Proc
     }
   }
 
-  const effects: CommitEffects = {
-    committer,
-    added: applied.added.map((a) => ({ leaf: a.leaf, leafNode: a.keyPackage.leafNode })),
-    updated: applied.updated,
-    removed: applied.removed,
-    psks: applied.psks,
-    extensionsChanged: applied.extensionsChanged,
-    ...(applied.reinit !== undefined ? { reinit: { proposalType: ProposalType.reinit, reInit: applied.reinit } as const } : {}),
-    path: commit.path !== undefined,
-    removedSelf,
-  };
+  const effects = commitEffects(applied, committer, commit.path !== undefined, removedSelf);
   if (removedSelf) {
     // A removed member cannot compute the new epoch; it only learns that it is out (§12.4.2).
     return { epoch: state.context.epoch + 1n, state: undefined, effects, credentialChecks: checks };

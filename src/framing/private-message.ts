@@ -15,7 +15,7 @@ import { codec, type Codec } from '../codec/codec.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { expandWithLabel } from '../crypto/labels.js';
+import { senderDataKeyAndNonce } from '../secret-tree/sender-data.js';
 import { UsageError, ValidationError } from '../errors.js';
 import {
   ContentType,
@@ -69,14 +69,6 @@ export const senderDataCodec: Codec<SenderData> = codec(
   (r) => ({ leafIndex: r.u32('SenderData.leaf_index'), generation: r.u32('SenderData.generation'), reuseGuard: r.fixed(4, 'SenderData.reuse_guard') }),
 );
 
-/** §6.3.2: sender-data key and nonce from the first Nh bytes of the content ciphertext. */
-export function senderDataKeyNonce(cs: CipherSuite, senderDataSecret: Uint8Array, ciphertext: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-  const sample = ciphertext.subarray(0, cs.Nh);
-  return {
-    key: expandWithLabel(cs, senderDataSecret, 'key', sample, cs.Nk),
-    nonce: expandWithLabel(cs, senderDataSecret, 'nonce', sample, cs.Nn),
-  };
-}
 
 function senderDataAad(groupId: Uint8Array, epoch: bigint, contentType: ContentType): Uint8Array {
   return new Writer(groupId.length + 16).opaque(groupId).u64(epoch).u8(contentType).finish();
@@ -129,7 +121,7 @@ export function encryptPrivateMessage(cs: CipherSuite, input: EncryptInput): Pri
   const ciphertext = cs.seal(ratchetKey.key, guardedNonce(ratchetKey.nonce, reuseGuard), aad, plaintext);
 
   const senderData = new Writer(12).u32(content.sender.leafIndex).u32(ratchetKey.generation).bytes(reuseGuard).finish();
-  const sd = senderDataKeyNonce(cs, input.senderDataSecret, ciphertext);
+  const sd = senderDataKeyAndNonce(cs, input.senderDataSecret, ciphertext);
   const encryptedSenderData = cs.seal(sd.key, sd.nonce, senderDataAad(content.groupId, content.epoch, content.contentType), senderData);
   return {
     groupId: content.groupId,
@@ -143,7 +135,7 @@ export function encryptPrivateMessage(cs: CipherSuite, input: EncryptInput): Pri
 
 /** R-6.3.2-01: opens encrypted_sender_data. AEAD failure is a validation error on the message. */
 export function decryptSenderData(cs: CipherSuite, msg: PrivateMessage, senderDataSecret: Uint8Array): SenderData {
-  const sd = senderDataKeyNonce(cs, senderDataSecret, msg.ciphertext);
+  const sd = senderDataKeyAndNonce(cs, senderDataSecret, msg.ciphertext);
   let plain: Uint8Array;
   try {
     plain = cs.open(sd.key, sd.nonce, senderDataAad(msg.groupId, msg.epoch, msg.contentType), msg.encryptedSenderData);

@@ -33,7 +33,7 @@ import { createCommit, type CreatedCommit } from '../commit/create.js';
 import type { CommitEffects, StagedCommit } from '../commit/process.js';
 import { joinFromWelcome, type OwnKeyPackage } from '../join/welcome.js';
 import { joinByExternalCommit, type ExternalJoinOptions } from '../join/external.js';
-import type { CredentialCheck, GroupConfig } from './config.js';
+import { makeConfig, type CredentialCheck, type GroupConfig } from './config.js';
 import { createGroupState, type CreateGroupOptions } from './create.js';
 import { assertCanSend, encryptApplication, sendProposal, updateProposal } from './messages.js';
 import { processMessage } from './receive.js';
@@ -178,6 +178,14 @@ export class MlsGroup {
     /** The group this Welcome reinitializes (§11.2) or branches from (§11.3). */
     readonly resumptionFrom?: MlsGroup;
   } & GroupOptions): Promise<MlsGroup> {
+    // S-2.1.2-01 on this input path too: a Welcome (or an out-of-band tree) carries the whole ratchet
+    // tree, whose in-memory form can be ~100 times its encoding (a run of blank nodes).
+    const limit = makeConfig(options.config).maxMessageBytes;
+    for (const [what, b] of [['Welcome', options.welcome], ['ratchet_tree', options.ratchetTree]] as const) {
+      if (b instanceof Uint8Array && b.length > limit) {
+        throw new ValidationError('ERR_VALIDATION_LIMIT', 'S-2.1.2-01', `${what} of ${b.length} bytes exceeds the limit of ${limit}`, { field: what === 'Welcome' ? 'MLSMessage' : 'ratchet_tree' });
+      }
+    }
     const { resumptionFrom, ...rest } = options;
     const joined = joinFromWelcome({
       ...rest,

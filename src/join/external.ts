@@ -9,7 +9,6 @@
  */
 import { decode, encode } from '../codec/codec.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { verifyWithLabel } from '../crypto/labels.js';
 import { nodeCipherSuite } from '../crypto/node/provider.js';
 import { UsageError, ValidationError } from '../errors.js';
 import { ExtensionType, externalPubCodec, findExtension } from '../extensions/extension.js';
@@ -21,14 +20,13 @@ import { externalInitSender } from '../key-schedule/key-schedule.js';
 import { interimTranscriptHash } from '../key-schedule/transcript-hash.js';
 import type { Commit } from '../messages/commit.js';
 import type { GroupInfo } from '../messages/group-info.js';
-import { groupInfoTbs } from '../messages/group-info.js';
 import { ProposalOrRefType, ProposalType, type Proposal } from '../messages/proposal.js';
 import { resolvePsks, type PskLookup } from '../psk/lookup.js';
 import type { PreSharedKeyId } from '../psk/psk-id.js';
 import { signLeafNode } from '../key-package/create.js';
-import { LeafNodeSource, ratchetTreeCodec, type Capabilities, type CommitLeafNode, type KeyPackageLeafNode, type RatchetTree } from '../ratchet-tree/node.js';
+import { LeafNodeSource, type Capabilities, type CommitLeafNode, type KeyPackageLeafNode, type RatchetTree } from '../ratchet-tree/node.js';
 import { validateRatchetTree } from '../ratchet-tree/tree-validation.js';
-import { PublicTree } from '../ratchet-tree/tree.js';
+import { signedGroupTree } from './group-info.js';
 import type { LeafIndex } from '../tree-math/index.js';
 import { createUpdatePath } from '../treekem/update-path.js';
 import { PathKeys } from '../treekem/path-keys.js';
@@ -87,19 +85,8 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   // R-5.1.1-01: external_pub is an HPKE public key of the group's suite.
   if (!cs.hpke.isValidPublicKey(externalPub)) reject('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'external_pub is not a valid HPKE public key for the suite', 'ExternalPub.external_pub');
 
-  // The tree (R-12.4.3.1-01 by analogy), its signature and integrity (A-10).
-  const treeExt = findExtension(gi.extensions, ExtensionType.ratchetTree);
-  let nodes: RatchetTree;
-  if (treeExt !== undefined) nodes = decode(ratchetTreeCodec, treeExt.extensionData);
-  else if (options.ratchetTree instanceof Uint8Array) nodes = decode(ratchetTreeCodec, options.ratchetTree);
-  else if (options.ratchetTree !== undefined) nodes = options.ratchetTree;
-  else reject('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3.1-01', 'no ratchet tree: the GroupInfo has none and none was supplied', 'GroupInfo.extensions');
-  const tree = PublicTree.decode(cs, encode(ratchetTreeCodec, nodes));
-  const signer = gi.signer < tree.leafCount ? tree.leafNode(gi.signer as LeafIndex) : undefined;
-  if (signer === undefined) reject('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3-04', `GroupInfo signer ${gi.signer} is not a member`, 'GroupInfo.signer');
-  if (!verifyWithLabel(cs, signer.signatureKey, 'GroupInfoTBS', groupInfoTbs(gi), gi.signature)) {
-    reject('ERR_VALIDATION_SIGNATURE', 'R-12.4.3-04', 'the GroupInfo signature does not verify', 'GroupInfo.signature');
-  }
+  // The tree (R-12.4.3.1-01 by analogy) and the GroupInfo signature (R-12.4.3-04); its integrity below (A-10).
+  const tree = signedGroupTree(cs, gi, options.ratchetTree);
   checkGroupContextExtensions(gc.extensions, 'R-12.4.3-02');
   const rc = requiredCapabilitiesOf(gc.extensions);
   try {

@@ -9,22 +9,23 @@
  */
 import { decode, encode } from '../codec/codec.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { decryptWithLabel, makeKeyPackageRef, verifyWithLabel } from '../crypto/labels.js';
+import { decryptWithLabel, makeKeyPackageRef } from '../crypto/labels.js';
 import { nodeCipherSuite } from '../crypto/node/provider.js';
 import { MlsError, ValidationError } from '../errors.js';
-import { ExtensionType, extensionsCodec, findExtension, type Extension } from '../extensions/extension.js';
+import { ExtensionType, extensionsCodec, type Extension } from '../extensions/extension.js';
 import { encodeGroupContext } from '../key-schedule/group-context.js';
 import { joinerEpochKeys, joinerWelcomeSecret, verifyConfirmationTag, welcomeKeyAndNonce } from '../key-schedule/key-schedule.js';
 import { interimTranscriptHash } from '../key-schedule/transcript-hash.js';
-import { groupInfoCodec, groupInfoTbs, type GroupInfo } from '../messages/group-info.js';
+import { groupInfoCodec, type GroupInfo } from '../messages/group-info.js';
 import { keyPackageCodec, type KeyPackage } from '../messages/key-package.js';
 import { groupSecretsCodec, type GroupSecrets, type Welcome } from '../messages/welcome.js';
 import { resolvePsks, type PskLookup } from '../psk/lookup.js';
 import { PskType } from '../psk/psk-id.js';
 import { computePskSecret, hasValidPskNonce } from '../psk/psk-secret.js';
-import { ratchetTreeCodec, type RatchetTree } from '../ratchet-tree/node.js';
+import type { RatchetTree } from '../ratchet-tree/node.js';
 import { validateRatchetTree } from '../ratchet-tree/tree-validation.js';
 import { PublicTree } from '../ratchet-tree/tree.js';
+import { signedGroupTree } from './group-info.js';
 import { SecretTree } from '../secret-tree/secret-tree.js';
 import { commonAncestor, leafToNode, type LeafIndex } from '../tree-math/index.js';
 import { nextPathSecret, nodeKeyPair } from '../treekem/path-secrets.js';
@@ -222,23 +223,9 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   checkGroupInfoExtensions(groupInfo.extensions);
   if (options.isKnownGroupId?.(gc.groupId) === true) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3-03', 'this client is already in a group with this group id', 'GroupContext.group_id');
 
-  // The tree: from the extension or out of band (R-12.4.3.1-01).
-  const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchetTree);
-  let nodes: RatchetTree;
-  if (treeExt !== undefined) nodes = decode(ratchetTreeCodec, treeExt.extensionData);
-  else if (options.ratchetTree instanceof Uint8Array) nodes = decode(ratchetTreeCodec, options.ratchetTree);
-  else if (options.ratchetTree !== undefined) nodes = options.ratchetTree;
-  else reject('ERR_VALIDATION_WELCOME', 'R-12.4.3.1-01', 'no ratchet tree: the GroupInfo has none and none was supplied', 'GroupInfo.extensions');
-  // Keep no view of the Welcome's buffers in long-lived state.
-  const tree = PublicTree.decode(cs, encode(ratchetTreeCodec, nodes));
-
-  // R-12.4.3-04: the GroupInfo signature, by the signer's leaf.
+  // The tree (R-12.4.3.1-01) and the GroupInfo signature by its signer (R-12.4.3-04).
+  const tree = signedGroupTree(cs, groupInfo, options.ratchetTree);
   const signer = groupInfo.signer;
-  const signerLeaf = signer < tree.leafCount ? tree.leafNode(signer as LeafIndex) : undefined;
-  if (signerLeaf === undefined) reject('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3-04', `GroupInfo signer ${signer} is not a member`, 'GroupInfo.signer');
-  if (!verifyWithLabel(cs, signerLeaf.signatureKey, 'GroupInfoTBS', groupInfoTbs(groupInfo), groupInfo.signature)) {
-    reject('ERR_VALIDATION_SIGNATURE', 'R-12.4.3-04', 'the GroupInfo signature does not verify', 'GroupInfo.signature');
-  }
 
   // R-12.4.3.1-09…13, R-7.9.2-01: the whole tree.
   const rc = requiredCapabilitiesOf(gc.extensions);

@@ -24,7 +24,8 @@ import {
   type FramedBody, type FramedContent, type FramedContentAuthData, type Sender,
 } from '../../src/framing/content.js';
 import { mlsMessageCodec, type MlsMessage } from '../../src/framing/mls-message.js';
-import { senderDataCodec, senderDataKeyNonce, type SenderData } from '../../src/framing/private-message.js';
+import { senderDataCodec, type SenderData } from '../../src/framing/private-message.js';
+import { senderDataKeyAndNonce as senderDataKeyNonce } from '../../src/secret-tree/sender-data.js';
 import type { PublicMessage } from '../../src/framing/public-message.js';
 import { createCommit, type CreateCommitOptions, type CreatedCommit } from '../../src/commit/create.js';
 import { MlsGroup } from '../../src/group/group.js';
