@@ -1,8 +1,10 @@
 /**
  * RFC 9420 §12.4.3.1 ("Verify the integrity of the ratchet tree"), with §7.1 (unmerged_leaves
  * sorted), §7.8 (tree hash), §7.9.2 (parent hashes) and §7.3 (every leaf): whole-tree validation
- * for a client joining a group, by Welcome or by external Commit (A-10). O(n) plus O(u log u) for u
- * unmerged-leaf entries; the leaf signatures dominate (one verification per member).
+ * for a client joining a group, by Welcome or by external Commit (A-10). Linear in the number of
+ * nodes n and of unmerged-leaf entries u, up to log factors (binary searches; at most u·log n
+ * hashes for original sibling tree hashes, see parent-hash.ts); no step is quadratic. One signature
+ * verification per member dominates the total.
  *
  * Checks, cheapest first, so a malformed tree is rejected before any signature is verified:
  *   R-12.4.3.3-01, D-06  (PublicTree.fromRatchetTree) non-empty, no trailing blank, leaves at even positions
@@ -55,7 +57,7 @@ export function validateRatchetTree(tree: PublicTree, params: TreeValidationPara
 }
 
 /**
- * R-7.1-01, R-12.4.3.1-11 and R-12.4.3.1-12 in O(n + u log u). For R-12.4.3.1-12 it suffices that
+ * R-7.1-01, R-12.4.3.1-11 and R-12.4.3.1-12 in O(n log u + u). For R-12.4.3.1-12 it suffices that
  * each non-blank node X lists every unmerged leaf below X of its nearest non-blank parent ancestor A:
  * by induction the lists then nest all the way up. A's entries below X form one contiguous run of
  * its sorted list (found by binary search), and the X below one A have disjoint subtrees, so each
