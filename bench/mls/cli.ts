@@ -35,7 +35,8 @@ const USAGE = `usage: mls bench [--members LIST] [--tree full|sparse] [--ops LIS
                    (add-many runs add-many-10, -100 and -1000; default all)
   --suite ID       cipher suite (default 1)
   --vs ts-mls      also run ts-mls (sparse trees, sizes up to --vs-max, default 4096), interleaved
-  --runs N         timed runs per measurement (default: adaptive, 3 to 101, after one warm-up run)
+  --runs N         timed runs per measurement (default: about 1.5 s worth, 5 to 41; 3 for
+                   operations of a second or more), after one checked warm-up run
   --json FILE      write the results as JSON
   --results DIR    write DIR/results.json, DIR/results.md and DIR/chart.svg
   --no-heap        skip the heap-per-member measurement
@@ -213,6 +214,15 @@ function median(xs: readonly number[]): number {
 }
 
 /**
+ * Timed runs when --runs is not given, from the warm-up run's time: about 1.5 s of runs, at least 5
+ * (3 for operations of a second or more), at most 41.
+ */
+export function defaultRuns(estimateMs: number): number {
+  if (estimateMs >= 1000) return 3;
+  return Math.max(5, Math.min(41, Math.round(1500 / Math.max(estimateMs, 0.01))));
+}
+
+/**
  * One warm-up run per candidate (checked; its time sets the run count), extra untimed runs for
  * fast operations until the JIT has settled, then the timed runs, alternating between candidates.
  */
@@ -237,7 +247,7 @@ async function measure(cands: readonly Candidate[], runsOpt: number | undefined)
   const runs = new Map<Impl, number>();
   for (const { impl } of cands) {
     const est = estimate.get(impl)!;
-    runs.set(impl, runsOpt ?? Math.max(3, Math.min(101, Math.round(3000 / Math.max(est, 0.01)))));
+    runs.set(impl, runsOpt ?? defaultRuns(est));
   }
   const most = Math.max(...runs.values());
   for (let i = 0; i < most; i++) {
@@ -369,13 +379,15 @@ export async function runBench(args: readonly string[]): Promise<number> {
         const measured = await measure(cands, opts.runs);
         const byImpl = new Map<Impl, Result>();
         for (const [impl, { samples, bytes }] of measured) {
-          const r: Result = { impl, op, members: n, tree, runs: samples.length, median_ms: round(median(samples)), min_ms: round(Math.min(...samples)), max_ms: round(Math.max(...samples)), bytes };
+          const note = sessions.find((s) => s.impl === impl)?.note?.(op);
+          const r: Result = { impl, op, members: n, tree, runs: samples.length, median_ms: round(median(samples)), min_ms: round(Math.min(...samples)), max_ms: round(Math.max(...samples)), bytes, ...(note !== undefined ? { note } : {}) };
           report.results.push(r);
           byImpl.set(impl, r);
         }
         const ours = byImpl.get('mlskit');
         const theirs = byImpl.get('ts-mls');
-        const ratio = ours !== undefined && theirs !== undefined ? `${(theirs.median_ms / ours.median_ms).toFixed(theirs.median_ms / ours.median_ms >= 10 ? 0 : 1)}×` : '';
+        const x = ours !== undefined && theirs !== undefined ? theirs.median_ms / ours.median_ms : undefined;
+        const ratio = x === undefined ? '' : `${x.toFixed(x >= 10 ? 0 : 1)}×${theirs?.note !== undefined ? '*' : ''}`;
         const sizes = Object.entries(ours?.bytes ?? theirs?.bytes ?? {}).map(([k, v]) => `${k} ${fmtBytes(v)}`).join(', ');
         const runs = [...byImpl.values()].map((r) => r.runs).join('/');
         process.stdout.write(`${row([tree, String(n), op, cell(ours), withTs ? cell(theirs) : '', ratio, runs, sizes])}${unsupported.length > 0 && withTs ? `  [${unsupported.join('; ')}]` : ''}\n`);
@@ -391,6 +403,8 @@ export async function runBench(args: readonly string[]): Promise<number> {
       }
     }
   }
+  const notes = [...new Set(report.results.filter((r) => r.note !== undefined).map((r) => `${r.impl} ${r.op}: ${r.note!}`))];
+  if (notes.length > 0) process.stdout.write(`\n* ${notes.join('\n* ')}\n`);
   report.targets = evaluateTargets(report.results, report.heap);
   report.wall_s = Math.round((performance.now() - wall0) / 1000);
   report.machine['loadavg_end'] = loadavg().map((x) => Number(x.toFixed(2)));

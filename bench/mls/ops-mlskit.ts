@@ -10,6 +10,7 @@
  * client. Join is the exception: a joining client has seen none of the group's keys, so the public
  * key caches are cleared before each run.
  */
+import { LIMITS } from '../../src/group/config.js';
 import { MlsGroup } from '../../src/group/group.js';
 import { basicCredential, generateIdentity } from '../../src/group/identity.js';
 import { createKeyPackage, type CreatedKeyPackage } from '../../src/key-package/create.js';
@@ -157,7 +158,9 @@ export function openMlskit(file: FixtureFile): Session & { readonly committer: G
           // MlsGroup.join wipes the used init key (§16.8): every run gets its own copy.
           return { keyPackage: kp.keyPackage, privateKeys: { initPrivateKey: copy(kp.privateKeys.initPrivateKey), encryptionPrivateKey: copy(kp.privateKeys.encryptionPrivateKey), signaturePrivateKey: copy(kp.privateKeys.signaturePrivateKey) } };
         },
-        run: (own: CreatedKeyPackage) => MlsGroup.join({ welcome: get().welcome, keyPackages: [own] }),
+        // A Welcome carries the tree (~255 B per member): past ~30k members it exceeds the default
+        // 8 MiB message limit, which an application with groups this large raises.
+        run: (own: CreatedKeyPackage) => MlsGroup.join({ welcome: get().welcome, keyPackages: [own], config: { maxMessageBytes: LIMITS.maxMessageBytes } }),
         check: (g: MlsGroup) => {
           if (!bytesEqual(g.epochAuthenticator, get().expected)) fail('join: epoch authenticators differ');
           return { welcome: get().welcome.length };

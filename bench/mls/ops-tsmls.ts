@@ -135,6 +135,15 @@ function fail(what: string): never {
 
 const APP_DATA = new Uint8Array(100).fill(0x61);
 
+/**
+ * ts-mls 2.0.0-rc.10 decides that a Commit needs a path when it has no proposal or *more than one*
+ * Update or Remove (`needsUpdatePath` in clientState.js tests `.length > 1`), so a Commit with a
+ * single Remove or a single Update goes without a path — RFC 9420 §12.4 requires one (mlskit:
+ * R-12.4-01). Without it the removed member can compute the next epoch's secrets. Its times for
+ * these two ops skip the UpdatePath and are not comparable.
+ */
+export const PATHLESS_NOTE = 'ts-mls sends this Commit without the UpdatePath RFC 9420 §12.4 requires (a single Remove/Update), so it skips the path: not comparable';
+
 export async function openTsMls(suite: number, members: number, fixture: TsFixture): Promise<Session & { readonly committer: TsMls.ClientState; readonly receiver: TsMls.ClientState }> {
   const t = await loadTsMls();
   const cs = await impl(t, suite);
@@ -331,6 +340,7 @@ export async function openTsMls(suite: number, members: number, fixture: TsFixtu
     members,
     committer,
     receiver,
+    note: (name) => (name === 'remove' || name === 'update' ? PATHLESS_NOTE : undefined),
     op: (name) => {
       if (addCount(name) > 0 && members + addCount(name) > 1 << 20) return { unsupported: 'too large' };
       return ops[name]();

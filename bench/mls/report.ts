@@ -50,13 +50,16 @@ export function renderMarkdown(r: BenchReport): string {
         const theirs = find(r.results, 'ts-mls', op, tree, n);
         if (ours === undefined) return '–';
         if (!vs || theirs === undefined) return fmtMs(ours.median_ms);
-        return `${fmtMs(ours.median_ms)} vs ${fmtMs(theirs.median_ms)} (**${(theirs.median_ms / ours.median_ms).toFixed(theirs.median_ms / ours.median_ms >= 10 ? 0 : 1)}×**)`;
+        const x = theirs.median_ms / ours.median_ms;
+        return `${fmtMs(ours.median_ms)} vs ${fmtMs(theirs.median_ms)} (**${x.toFixed(x >= 10 ? 0 : 1)}×**${theirs.note !== undefined ? '†' : ''})`;
       });
       lines.push(`| ${op} | ${cells.join(' | ')} |`);
     }
     if (vs) {
       lines.push('');
       lines.push('Cells with two values: mlskit vs ts-mls (ratio ts-mls / mlskit), measured in the same process, runs alternating.');
+      const notes = [...new Set(r.results.filter((x) => x.tree === tree && x.note !== undefined).map((x) => `${x.impl} ${x.op}: ${x.note!}`))];
+      for (const n of notes) lines.push(`† ${n}.`);
     }
     lines.push('');
   }

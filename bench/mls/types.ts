@@ -45,6 +45,8 @@ export interface Session {
   readonly members: number;
   /** The op, or a reason why this implementation cannot run it. */
   op(name: OpName): OpCase | { readonly unsupported: string };
+  /** A caveat on this implementation's figure for `name` (shown in the tables). */
+  note?(name: OpName): string | undefined;
 }
 
 export interface Result {
@@ -57,6 +59,8 @@ export interface Result {
   min_ms: number;
   max_ms: number;
   bytes: Record<string, number>;
+  /** Why this figure is not comparable, when it is not. */
+  note?: string;
 }
 
 export interface HeapResult {

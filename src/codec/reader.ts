@@ -107,7 +107,9 @@ export class Reader {
       }
       out.push(item(body));
     }
-    return out;
+    // An array grown by push keeps spare capacity (~150 B for a one-item list); decoded lists live
+    // long (a ratchet tree holds five capability lists per leaf): return an exact-size copy.
+    return out.length === 0 ? out : out.slice();
   }
 
   /** `optional<T>` (§2.1.1): a presence octet that must be 0 or 1 (R-2.1.1-01). */

@@ -91,7 +91,13 @@ export function snapshotState(s: GroupState): Uint8Array {
     past: s.past.map((p) => ({ epoch: p.epoch.toString(), context: p.contextBytes, tree: p.tree.encode(), senderDataSecret: p.senderDataSecret, secretTree: p.secretTree.toState() })),
     reinit: s.reinit === undefined ? null : encode(reInitCodec, s.reinit),
   };
-  return packr.pack(doc);
+  // msgpackr packs into a slab it shares between calls and returns a Node Buffer viewing it: the
+  // bytes of other groups' snapshots would sit in the same ArrayBuffer (and Buffer.slice would
+  // not copy). Hand out a Uint8Array that owns its memory, and zero the slab region it came from.
+  const packed = packr.pack(doc);
+  const out = copy(packed);
+  packed.fill(0);
+  return out;
 }
 
 function bad(what: string, cause?: unknown): never {

@@ -38,11 +38,18 @@ import {
   validateKeyPackage,
   externalPsks,
   decodeMlsMessage,
+  encodeMlsMessage,
+  ExtensionType,
   WireFormat,
   type GroupConfig,
   type PreSharedKeyId,
 } from '../../src/index.js';
 import { toHex } from '../../src/util/bytes.js';
+import { decode, encode } from '../../src/codec/codec.js';
+import { Writer } from '../../src/codec/writer.js';
+import { externalPubCodec } from '../../src/extensions/extension.js';
+import { groupInfoTbs } from '../../src/messages/group-info.js';
+import { newExternalPskId } from '../../src/psk/psk-secret.js';
 
 export type Impl = 'mlskit' | 'ts-mls';
 export const IMPLS: readonly Impl[] = ['mlskit', 'ts-mls'];
@@ -510,3 +517,145 @@ export function wireFormatOf(message: Uint8Array): number {
   return decodeMlsMessage(message).wireFormat;
 }
 export { WireFormat, toHex };
+
+// =================================================================================================
+// External commits (RFC 9420 §12.4.3.2)
+//
+// Workaround (docs/interop.md, D9): ts-mls 2.0.0-rc.10 puts the bare HPKE public key in the
+// external_pub extension of a GroupInfo, where RFC 9420 §12.4.3.2 has the struct
+// `ExternalPub { HPKEPublicKey external_pub; }` — with HPKEPublicKey = opaque<V> (§5.1.1), i.e. a
+// varint length before the key. Neither side can read the other's external_pub, and the extension
+// is covered by the GroupInfo signature. So a GroupInfo that crosses over is re-encoded to the
+// reader's form and re-signed with the publisher's own signature key (SignWithLabel(.,
+// "GroupInfoTBS", GroupInfoTBS), §12.4.3), everything else left as the publisher made it. ts-mls
+// exports no GroupInfo signer, so the TBS is built with mlskit's codec and signed by ts-mls's
+// signature primitive with the ts-mls member's key.
+
+/** A GroupInfo with external_pub, as a member published it for the current epoch. */
+export interface PublishedGroupInfo {
+  readonly publisher: Peer;
+  /** The GroupInfo MLSMessage exactly as the publisher's implementation made it. */
+  readonly groupInfo: Uint8Array;
+  /** The tree (RFC encoding), for a joiner when the GroupInfo has no ratchet_tree extension. */
+  readonly ratchetTree: Uint8Array;
+  readonly treeInGroupInfo: boolean;
+  /**
+   * mlskit publishes a GroupInfo only with a Commit (an empty one, with a path); the publisher has
+   * adopted its epoch, the other members must process it before anyone joins.
+   */
+  readonly commit?: Uint8Array;
+  /** The GroupInfo that a joiner of `impl` can read (the D9 workaround above). */
+  groupInfoFor(impl: Impl): Uint8Array;
+}
+
+/** "MLS 1.0 GroupInfoTBS" SignContent (§5.1.2) over a GroupInfoTBS. */
+function groupInfoSignContent(tbs: Uint8Array): Uint8Array {
+  return new Writer(tbs.length + 32).opaque(utf8('MLS 1.0 GroupInfoTBS')).opaque(tbs).finish();
+}
+
+/** `groupInfo` with its external_pub extension data replaced by `edit(data)`, re-signed by `sign`. */
+async function resignGroupInfo(groupInfo: Uint8Array, edit: (data: Uint8Array) => Uint8Array, sign: (signContent: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> {
+  const m = decodeMlsMessage(groupInfo);
+  if (m.wireFormat !== WireFormat.mls_group_info) throw new Error('not a GroupInfo message');
+  const extensions = m.groupInfo.extensions.map((e) => (e.extensionType === ExtensionType.externalPub ? { ...e, extensionData: edit(e.extensionData) } : e));
+  const unsigned = { ...m.groupInfo, extensions };
+  const signature = await sign(groupInfoSignContent(groupInfoTbs(unsigned)));
+  return encodeMlsMessage({ wireFormat: WireFormat.mls_group_info, groupInfo: { ...unsigned, signature } });
+}
+
+/** RFC form → ts-mls form: the bare key. */
+const externalPubToTsMls = (data: Uint8Array): Uint8Array => decode(externalPubCodec, data).externalPub;
+/** ts-mls form → RFC form: ExternalPub{opaque external_pub<V>}. */
+const externalPubToRfc = (data: Uint8Array): Uint8Array => encode(externalPubCodec, { externalPub: data });
+
+/**
+ * `peer` publishes a GroupInfo with external_pub. mlskit: `commit({ externalPub: true })` (an
+ * empty Commit, adopted here; deliver `commit` to the others). ts-mls: createGroupInfoWithExternalPub
+ * (AndRatchetTree) for the current epoch.
+ */
+export async function publishGroupInfo(peer: Peer, treeInGroupInfo = true): Promise<PublishedGroupInfo> {
+  if (peer instanceof MlskitPeer) {
+    const out = await peer.group.commit({ externalPub: true, ratchetTreeExtension: treeInGroupInfo });
+    await peer.group.confirmCommit();
+    const key = peer.group.state.signaturePrivateKey;
+    const cs = cipherSuite(peer.suite);
+    const forTsMls = await resignGroupInfo(out.groupInfo, externalPubToTsMls, (c) => Promise.resolve(cs.signatureScheme.sign(key, c)));
+    return { publisher: peer, groupInfo: out.groupInfo, ratchetTree: out.ratchetTree, treeInGroupInfo, commit: out.commit, groupInfoFor: (impl) => (impl === 'mlskit' ? out.groupInfo : forTsMls) };
+  }
+  if (peer instanceof TsMlsPeer) {
+    const make = treeInGroupInfo ? T.createGroupInfoWithExternalPubAndRatchetTree : T.createGroupInfoWithExternalPub;
+    const gi = await make(peer.state, [], peer.cs);
+    const groupInfo = T.encode(T.mlsMessageEncoder, { wireformat: T.wireformats.mls_group_info, version: T.protocolVersions.mls10, groupInfo: gi });
+    const key = peer.state.signaturePrivateKey;
+    const forMlskit = await resignGroupInfo(groupInfo, externalPubToRfc, (c) => peer.cs.signature.sign(key, c));
+    return { publisher: peer, groupInfo, ratchetTree: tsTreeBytes(peer.state), treeInGroupInfo, groupInfoFor: (impl) => (impl === 'ts-mls' ? groupInfo : forMlskit) };
+  }
+  throw new Error('unknown peer');
+}
+
+export interface ExternalJoinSpec {
+  /** The GroupInfo MLSMessage the joiner reads (see PublishedGroupInfo.groupInfoFor). */
+  readonly groupInfo: Uint8Array;
+  /** The tree, when the GroupInfo has no ratchet_tree extension. */
+  readonly ratchetTree?: Uint8Array;
+  /**
+   * Resync: the member (same implementation, same name) whose leaf the Commit removes. mlskit
+   * names the leaf (`resync: leafIndex`) and uses a fresh signature key; ts-mls finds the leaf by
+   * the signature key of its KeyPackage (`resync: true`), so the KeyPackage reuses that member's key.
+   */
+  readonly resync?: Peer;
+  /** PSKs the joiner injects (mlskit only; ts-mls's joinGroupExternal has no PSK parameter). */
+  readonly psks?: readonly PskSpec[];
+}
+
+/** A client of `impl` joins by external Commit; send `commit` to every member. */
+export async function joinExternal(impl: Impl, suite: number, name: string, spec: ExternalJoinSpec, options: ClientOptions = {}): Promise<{ peer: Peer; commit: Uint8Array }> {
+  if (spec.resync !== undefined && (spec.resync.impl !== impl || spec.resync.name !== name)) throw new Error('a resync replaces a member of the same implementation and name');
+  if (impl === 'mlskit') {
+    const cs = cipherSuite(suite);
+    const identity = generateIdentity(cs, basicCredential(name));
+    const pskIds = (spec.psks ?? []).map((p): PreSharedKeyId => {
+      if (p.kind !== 'external') throw new Unsupported('an external joiner has no resumption PSK of the group');
+      return newExternalPskId(cs, p.id);
+    });
+    const { group, commit } = await MlsGroup.joinExternal({
+      groupInfo: spec.groupInfo,
+      identity,
+      config: mlskitConfig(options),
+      psks: externalPsks(options.psks ?? []),
+      ...(spec.ratchetTree !== undefined ? { ratchetTree: spec.ratchetTree } : {}),
+      ...(spec.resync !== undefined ? { resync: spec.resync.leafIndex } : {}),
+      ...(pskIds.length > 0 ? { pskIds } : {}),
+    });
+    return { peer: new MlskitPeer(name, suite, group), commit };
+  }
+  if ((spec.psks ?? []).length > 0) throw new Unsupported('ts-mls 2.0.0-rc.10 cannot inject a PSK in an external Commit');
+  const cs = await tsSuite(suite);
+  const context = tsContext(cs, options);
+  const m = tsDecode(spec.groupInfo);
+  if (m.wireformat !== T.wireformats.mls_group_info) throw new Error('not a GroupInfo message');
+  let kp: { publicPackage: T.KeyPackage; privatePackage: T.PrivateKeyPackage };
+  if (spec.resync instanceof TsMlsPeer) {
+    const old = spec.resync;
+    const leaf = old.state.ratchetTree[2 * old.leafIndex];
+    if (leaf === undefined || leaf.nodeType !== T.nodeTypes.leaf) throw new Error('the resynced member has no leaf');
+    kp = await T.generateKeyPackageWithKey({
+      credential: { credentialType: T.defaultCredentialTypes.basic, identity: utf8(name) },
+      cipherSuite: cs,
+      signatureKeyPair: { signKey: old.state.signaturePrivateKey, publicKey: leaf.leaf.signaturePublicKey },
+    });
+  } else {
+    kp = await tsGenerateKeyPackage(suite, name);
+  }
+  const tree = spec.ratchetTree !== undefined ? tsTreeFromBytes(spec.ratchetTree, await tsTemplate(suite)) : undefined;
+  const r = await T.joinGroupExternal({
+    context,
+    groupInfo: m.groupInfo,
+    keyPackage: kp.publicPackage,
+    privateKeys: kp.privatePackage,
+    resync: spec.resync !== undefined,
+    ...(tree !== undefined ? { tree } : {}),
+  });
+  const commit = T.encode(T.mlsMessageEncoder, { wireformat: T.wireformats.mls_public_message, version: T.protocolVersions.mls10, publicMessage: r.publicMessage });
+  return { peer: new TsMlsPeer(name, suite, cs, context, r.newState, options.handshake ?? 'private'), commit };
+}

@@ -101,7 +101,7 @@ class Conversation {
     const out = await committer.group!.commit({ add: keyPackages, remove, ...(request.updatePath !== undefined ? { updatePath: request.updatePath } : {}) });
     const seq = this.ds.log.length;
     this.receiverKeys.set(seq, this.live().filter((c) => c !== committer && !(request.remove ?? []).includes(c.name)).flatMap((c) => c.group!.state.privateKeys.toState().keys.map((k) => k.privateKey)));
-    assert.ok(this.ds.submitCommit(by, out.commit));
+    assert.ok(this.ds.submitCommit(by, out.commit), 'the DS accepts the Commit');
     await committer.group!.confirmCommit();
     this.ds.publishGroupInfo(by, out.groupInfo);
     for (const name of request.add ?? []) this.ds.subscribe(name);
@@ -264,7 +264,7 @@ for (const handshake of ['public', 'private'] as const) {
 
     test('no HPKE private key of any tree node and no signature private key of any member is in the log', () => {
       const keys = w.secrets.filter((s) => s.label.includes('private key'));
-      assert.ok(keys.length > 50);
+      assert.ok(keys.length > 50, `${keys.length} private keys recorded`);
       assert.deepEqual(findSecrets(log, keys), []);
     });
 
@@ -284,7 +284,7 @@ for (const handshake of ['public', 'private'] as const) {
       const key = keys.find((k) => k.label.endsWith(`key[${sd.generation}]`))!.bytes;
       const nonce = keys.find((k) => k.label.endsWith(`nonce[${sd.generation}]`))!.bytes;
       const { content } = decryptPrivateContent(cs, msg, sd, { key, nonce });
-      assert.ok(content.contentType === ContentType.application);
+      assert.ok(content.contentType === ContentType.application, 'application data');
       assert.deepEqual(content.applicationData, w.plaintexts[0]!.bytes);
     });
   });
@@ -295,8 +295,8 @@ describe('a removed member decrypts nothing sent after its removal is committed'
   test('setup: the conversation, with dave removed in epoch 2→3 and bob in 6→7', async () => {
     w = await converse({});
     for (const n of ['dave', 'bob']) {
-      assert.ok(w.client(n).group!.removed);
-      assert.ok(w.client(n).lastState !== undefined && w.client(n).removedAt !== undefined);
+      assert.ok(w.client(n).group!.removed, `${n} is removed`);
+      assert.ok(w.client(n).lastState !== undefined && w.client(n).removedAt !== undefined, `${n}'s last state is kept`);
     }
   });
 
@@ -305,21 +305,21 @@ describe('a removed member decrypts nothing sent after its removal is committed'
       const c = w.client(name);
       const thief = MlsGroup.restore(c.lastState!);
       const later = w.ds.log.filter((e) => e.seq > c.removedAt! && (e.kind === 'application' || e.kind === 'commit' || e.kind === 'proposal'));
-      assert.ok(later.length >= 8);
+      assert.ok(later.length >= 8, `${later.length} later messages`);
       for (const e of later) {
         await rejects(thief.process(e.bytes), {}, `${e.kind} #${e.seq}`);
       }
       // The removal itself only tells it that it is out: there is no next state to learn.
       const removal = w.ds.log[c.removedAt!]!;
       const r = await thief.process(removal.bytes);
-      assert.ok(r.kind === 'commit' && r.staged.effects.removedSelf);
+      assert.ok(r.kind === 'commit' && r.staged.effects.removedSelf, 'the removal is seen as such');
     });
 
     test(`${name}'s private keys open no UpdatePath ciphertext of the removal or any later Commit (given the exact HPKE context)`, () => {
       const c = w.client(name);
       const state = MlsGroup.restore(c.lastState!).state;
       const keys = state.privateKeys.toState().keys.map((k) => k.privateKey);
-      assert.ok(keys.length >= 1);
+      assert.ok(keys.length >= 1, 'the removed member held private keys');
       let commits = 0;
       for (const e of w.ds.log.filter((x) => x.kind === 'commit' && x.seq >= c.removedAt!)) {
         const { content } = commitOf(e.bytes);
@@ -330,7 +330,7 @@ describe('a removed member decrypts nothing sent after its removal is committed'
         assert.equal(openPathWith(cs, content.commit, keys, ctx), 0, `commit #${e.seq}`);
         commits++;
       }
-      assert.ok(commits >= 2);
+      assert.ok(commits >= 2, `${commits} Commits with a path checked`);
     });
 
     test(`${name}'s last state holds none of the later epochs' secrets`, () => {
@@ -340,9 +340,9 @@ describe('a removed member decrypts nothing sent after its removal is committed'
         const m = /^epoch (\d+) /.exec(s.label);
         return m !== null && BigInt(m[1]!) > removedEpoch && !s.label.includes('private key');
       });
-      assert.ok(later.length > 20);
+      assert.ok(later.length > 20, `${later.length} later secrets`);
       assert.deepEqual(findSecrets([c.lastState!], later), []);
-      assert.ok(!contains(c.lastState!, w.encryption.get(removedEpoch + 1n)!.secret));
+      assert.ok(!contains(c.lastState!, w.encryption.get(removedEpoch + 1n)!.secret), 'the next encryption_secret is not in it');
     });
   }
 });

@@ -45,11 +45,19 @@ export function privateOf(bytes: Uint8Array): PrivateMessage {
   return (m as Extract<MlsMessage, { wireFormat: typeof PRIV }>).privateMessage;
 }
 
+export type CommitContent = Extract<FramedContent, { readonly contentType: typeof ContentType.commit }>;
+
 /** The Commit inside a PublicMessage commit. */
-export function commitOf(bytes: Uint8Array): { content: FramedContent & { commit: Commit }; auth: FramedContentAuthData } {
+export function commitOf(bytes: Uint8Array): { content: CommitContent; auth: FramedContentAuthData } {
   const pm = publicOf(bytes);
   assert.equal(pm.content.contentType, ContentType.commit);
-  return pm as { content: FramedContent & { commit: Commit }; auth: FramedContentAuthData };
+  return pm as { content: CommitContent; auth: FramedContentAuthData };
+}
+
+/** 'public' or 'private': the wire format of a framed message. */
+export function messageKind(bytes: Uint8Array): 'public' | 'private' | 'other' {
+  const wf = decodeMessage(bytes).wireFormat;
+  return wf === PUB ? 'public' : wf === PRIV ? 'private' : 'other';
 }
 
 export function encodePublic(pm: PublicMessage): Uint8Array {

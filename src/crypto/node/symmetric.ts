@@ -2,18 +2,28 @@
  * Hash, HMAC, HKDF (RFC 5869) and AEAD on synchronous `node:crypto` — the hot path of every
  * key-schedule, secret-tree and framing operation.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import type { AeadId, HashId } from '../cipher-suite.js';
 import { constantTimeEqual } from '../../util/bytes.js';
 
+/**
+ * node:crypto's one-shot `hash()` (Node ≥ 20.12): no Hash object per call. About 1 µs for a
+ * tree-hash input against 1.4 µs with createHash; the tree hash of a join runs it 2n times.
+ */
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 export function hash(alg: HashId, data: Uint8Array): Uint8Array {
-  return toU8(createHash(alg).update(data).digest());
+  return toU8(oneShot !== undefined ? oneShot(alg, data, 'buffer') : createHash(alg).update(data).digest());
 }
 
+/**
+ * Buffers from node:crypto may share the pool; give callers an owned, plain Uint8Array. Copied by
+ * the typed-array constructor: ArrayBuffer.prototype.slice costs ~1 µs more per call.
+ */
 function toU8(b: Buffer): Uint8Array {
-  // Buffers from digest() may share the pool; give callers an owned, plain Uint8Array.
-  return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return new Uint8Array(b);
 }
 
 export function hmac(alg: HashId, key: Uint8Array, data: Uint8Array): Uint8Array {
