@@ -7,6 +7,7 @@ import type { Credential } from '../credentials/credential.js';
 import type { Sender } from '../framing/content.js';
 import type { Proposal } from '../messages/proposal.js';
 import { UsageError } from '../errors.js';
+import { MAX_LEAVES } from '../tree-math/index.js';
 import { DEFAULT_RATCHET_WINDOW, checkRatchetWindow, type RatchetWindow } from '../secret-tree/ratchet.js';
 
 /** How PrivateMessage plaintexts are padded (§6.3.1; RFC 9420 §16.4 on traffic analysis). */
@@ -57,6 +58,12 @@ export interface GroupConfig {
   readonly padding: PaddingPolicy;
   /** Largest MLSMessage accepted, in bytes. */
   readonly maxMessageBytes: number;
+  /**
+   * Largest tree accepted, in leaves (a power of two). A received ratchet tree wider than this is
+   * rejected before it is built (a Welcome of a few MiB of blank nodes would otherwise cost
+   * hundreds of MB to build and hash), and so is a Commit whose Adds would grow the tree past it.
+   */
+  readonly maxLeaves: number;
   /** Largest number of proposals cached in one epoch. */
   readonly maxPendingProposals: number;
   /**
@@ -89,6 +96,7 @@ export const DEFAULT_CONFIG: GroupConfig = Object.freeze({
   padding: { kind: 'none' },
   maxMessageBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
+  maxLeaves: 1 << 17,
   validateCredential: () => true,
   authorizeExternalProposal: () => true,
   now: () => BigInt(Math.floor(Date.now() / 1000)),
@@ -109,6 +117,7 @@ export function makeConfig(partial: Partial<GroupConfig> = {}): GroupConfig {
   bounded('resumptionPsks', c.resumptionPsks, 1, LIMITS.resumptionPsks);
   bounded('maxMessageBytes', c.maxMessageBytes, 1024, LIMITS.maxMessageBytes);
   bounded('maxPendingProposals', c.maxPendingProposals, 1, LIMITS.maxPendingProposals);
+  bounded('maxLeaves', c.maxLeaves, 2, MAX_LEAVES);
   if (c.padding.kind === 'block') bounded('padding.block', c.padding.block, 1, 1 << 16);
   if (c.padding.kind === 'power-of-two') bounded('padding.min', c.padding.min, 1, 1 << 16);
   return Object.freeze(c);

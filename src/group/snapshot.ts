@@ -40,7 +40,7 @@ interface SnapshotDoc {
   magic: string;
   version: number;
   suite: number;
-  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; strictDefaultCapabilities: boolean; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number };
+  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; strictDefaultCapabilities: boolean; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number; maxLeaves?: number };
   context: Uint8Array;
   tree: Uint8Array;
   myLeaf: number;
@@ -75,6 +75,7 @@ export function snapshotState(s: GroupState): Uint8Array {
       padding: c.padding,
       maxMessageBytes: c.maxMessageBytes,
       maxPendingProposals: c.maxPendingProposals,
+      maxLeaves: c.maxLeaves,
     },
     context: s.contextBytes,
     tree: s.tree.encode(),
@@ -143,6 +144,7 @@ export function restoreState(input: Uint8Array, suites: (id: number) => CipherSu
       padding: stored.padding,
       maxMessageBytes: stored.maxMessageBytes,
       maxPendingProposals: stored.maxPendingProposals,
+      ...(stored.maxLeaves !== undefined ? { maxLeaves: stored.maxLeaves } : {}),
       ...config,
     });
     const contextBytes = bytes(doc.context, 'context');

@@ -86,7 +86,7 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   if (!cs.hpke.isValidPublicKey(externalPub)) reject('ERR_VALIDATION_PUBLIC_KEY', 'R-5.1.1-01', 'external_pub is not a valid HPKE public key for the suite', 'ExternalPub.external_pub');
 
   // The tree (R-12.4.3.1-01 by analogy) and the GroupInfo signature (R-12.4.3-04); its integrity below.
-  const tree = signedGroupTree(cs, gi, options.ratchetTree);
+  const tree = signedGroupTree(cs, gi, options.ratchetTree, config.maxLeaves);
   checkGroupContextExtensions(gc.extensions, 'R-12.4.3-02');
   const rc = requiredCapabilitiesOf(gc.extensions);
   try {

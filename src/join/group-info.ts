@@ -12,10 +12,10 @@ import { ExtensionType, findExtension } from '../extensions/extension.js';
 import { groupInfoTbs, type GroupInfo } from '../messages/group-info.js';
 import { ratchetTreeCodec, type RatchetTree } from '../ratchet-tree/node.js';
 import { PublicTree } from '../ratchet-tree/tree.js';
-import type { LeafIndex } from '../tree-math/index.js';
+import { nodeWidth, type LeafIndex } from '../tree-math/index.js';
 
 /** The GroupInfo's tree, signature-checked. Copies the tree so state never views the message. */
-export function signedGroupTree(cs: CipherSuite, groupInfo: GroupInfo, supplied: RatchetTree | Uint8Array | undefined): PublicTree {
+export function signedGroupTree(cs: CipherSuite, groupInfo: GroupInfo, supplied: RatchetTree | Uint8Array | undefined, maxLeaves: number): PublicTree {
   const ext = findExtension(groupInfo.extensions, ExtensionType.ratchetTree);
   let nodes: RatchetTree;
   if (ext !== undefined) nodes = decode(ratchetTreeCodec, ext.extensionData);
@@ -23,6 +23,10 @@ export function signedGroupTree(cs: CipherSuite, groupInfo: GroupInfo, supplied:
   else if (supplied !== undefined) nodes = supplied;
   else {
     throw new ValidationError('ERR_VALIDATION_GROUP_INFO', 'R-12.4.3.1-01', 'no ratchet tree: the GroupInfo has none and none was supplied', { field: 'GroupInfo.extensions' });
+  }
+  // S-2.1.2-01: bound the allocation before building (and hashing) a tree of that width.
+  if (nodes.length > nodeWidth(maxLeaves)) {
+    throw new ValidationError('ERR_VALIDATION_LIMIT', 'S-2.1.2-01', `the ratchet tree has ${nodes.length} nodes, more than ${maxLeaves} leaves allow`, { field: 'ratchet_tree' });
   }
   const tree = PublicTree.decode(cs, encode(ratchetTreeCodec, nodes));
   const signer = groupInfo.signer < tree.leafCount ? tree.leafNode(groupInfo.signer as LeafIndex) : undefined;

@@ -224,7 +224,7 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   if (options.isKnownGroupId?.(gc.groupId) === true) reject('ERR_VALIDATION_WELCOME', 'R-12.4.3-03', 'this client is already in a group with this group id', 'GroupContext.group_id');
 
   // The tree (R-12.4.3.1-01) and the GroupInfo signature by its signer (R-12.4.3-04).
-  const tree = signedGroupTree(cs, groupInfo, options.ratchetTree);
+  const tree = signedGroupTree(cs, groupInfo, options.ratchetTree, config.maxLeaves);
   const signer = groupInfo.signer;
 
   // R-12.4.3.1-09…13, R-7.9.2-01: the whole tree.

@@ -362,7 +362,9 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
     // R-7.3-04/05/11/12 and R-16.7-01 against the tree as it stands (earlier Adds included).
     validateLeafNode(cs, kp.leafNode, { context: 'keyPackage', tree, requiredCapabilities: rc }, { ...leafOptions, checkLifetime: false });
     checks.push({ credential: kp.leafNode.credential, signatureKey: kp.leafNode.signatureKey, reason: 'add' });
-    added.push({ leaf: tree.addLeaf(ownedLeafNode(kp.leafNode)), keyPackage: kp });
+    const leaf = tree.addLeaf(ownedLeafNode(kp.leafNode));
+    if (tree.leafCount > config.maxLeaves) fail('ERR_VALIDATION_LIMIT', 'S-2.1.2-01', `the tree would grow past ${config.maxLeaves} leaves`, 'Add');
+    added.push({ leaf, keyPackage: kp });
   }
 
   // R-12.1.7-01 / R-13.4-04: new requirements hold for every member of the resulting group.

@@ -212,3 +212,12 @@ describe('external commits (§12.4.3.2)', () => {
     });
   }
 });
+
+describe('tree size bound (config.maxLeaves)', () => {
+  test('a Commit that would grow the tree past maxLeaves is refused; at the limit it is accepted', async () => {
+    const members = await makeGroup(1, 4, { config: { maxLeaves: 4 } });
+    assert.equal(members[0]!.group.state.tree.leafCount, 4);
+    const kp = newClient(1, 'fifth').keyPackage();
+    await assert.rejects(members[0]!.group.commit({ add: [kp.keyPackage] }), (e: unknown) => e instanceof MlsError && e.rule === 'S-2.1.2-01');
+  });
+});
