@@ -214,8 +214,11 @@ for (const creator of IMPLS) {
 describe(`known peer defect (ts-mls 2.0.0-rc.10), suite ${SUITE}: removal that truncates the tree`, () => {
   test('a ts-mls member removed from the rightmost leaf loops until V8 aborts the process (RFC 9420 §12.4.2, §7.7)', () => {
     // in a child process with a 64 MB heap: the runaway loop would take this one down with it
-    const fixture = fileURLToPath(new URL('./fixtures/removed-rightmost.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+    // Compiled (npm test): run the .js next to this file; under tsx: the .ts source.
+    const compiled = import.meta.url.endsWith('.js');
+    const fixture = fileURLToPath(new URL(`./fixtures/removed-rightmost.${compiled ? 'js' : 'ts'}`, import.meta.url));
+    const loader = compiled ? [] : ['--import', 'tsx'];
+    const r = spawnSync(process.execPath, ['--max-old-space-size=64', ...loader, fixture, '--run-fixture'], { encoding: 'utf8', timeout: 60_000 });
     assert.match(r.stdout, /processing/, `the fixture did not get to the Commit: ${r.stderr}`);
     assert.doesNotMatch(r.stdout, /returned|threw/);
     assert.notEqual(r.status, 0);
