@@ -17,7 +17,7 @@ import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CIPHER_SUITES, isCipherSuiteId } from '../../src/crypto/cipher-suite.js';
-import { getFixture, packageRoot, type Progress, type TreeShape } from './fixture.js';
+import { buildFixture, getFixture, packageRoot, writeFixture, type Progress, type TreeShape } from './fixture.js';
 import { openMlskit } from './ops-mlskit.js';
 import { openTsMls, tsMlsFixture, tsMlsFixturePath, tsMlsVersion } from './ops-tsmls.js';
 import { renderChart, renderMarkdown } from './report.js';
@@ -35,8 +35,9 @@ const USAGE = `usage: mls bench [--members LIST] [--tree full|sparse] [--ops LIS
                    (add-many runs add-many-10, -100 and -1000; default all)
   --suite ID       cipher suite (default 1)
   --vs ts-mls      also run ts-mls (sparse trees, sizes up to --vs-max, default 4096), interleaved
-  --runs N         timed runs per measurement (default: about 1.5 s worth, 5 to 41; 3 for
-                   operations of a second or more), after one checked warm-up run
+  --runs N         timed runs per measurement (default: about 1 s worth, 5 to 41; 3 for
+                   operations of half a second or more), after one checked warm-up run (none
+                   when the previous group size predicts over 2 s: the first run is checked)
   --json FILE      write the results as JSON
   --results DIR    write DIR/results.json, DIR/results.md and DIR/chart.svg
   --no-heap        skip the heap-per-member measurement
@@ -204,8 +205,13 @@ interface Candidate {
   readonly c: OpCase;
 }
 
-type Gc = () => void;
+type Gc = (options?: { type: 'minor' | 'major' }) => void;
 const gc: Gc | undefined = (globalThis as { gc?: Gc }).gc;
+
+/** A young-generation collection (cheap): the garbage a previous run of the other implementation left. */
+function minorGc(): void {
+  gc?.({ type: 'minor' });
+}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -214,23 +220,47 @@ function median(xs: readonly number[]): number {
 }
 
 /**
- * Timed runs when --runs is not given, from the warm-up run's time: about 1.5 s of runs, at least 5
- * (3 for operations of a second or more), at most 41.
+ * Timed runs when --runs is not given, from the warm-up run's time: about 1 s of runs, at least 5
+ * (3 for operations of half a second or more), at most 41.
  */
 export function defaultRuns(estimateMs: number): number {
-  if (estimateMs >= 1000) return 3;
-  return Math.max(5, Math.min(41, Math.round(1500 / Math.max(estimateMs, 0.01))));
+  if (estimateMs >= 500) return 3;
+  return Math.max(5, Math.min(41, Math.round(1000 / Math.max(estimateMs, 0.01))));
 }
 
+/** A full collection, then a pause for V8's concurrent sweeping, so that it does not run inside a timed run. */
+export async function settleHeap(pauseMs = 20): Promise<void> {
+  if (gc === undefined) return;
+  gc();
+  await new Promise((r) => setTimeout(r, pauseMs));
+}
+
+/** What a candidate's previous measurement predicts (same impl, op and tree, a smaller group). */
+export type Prediction = (impl: Impl) => number | undefined;
+
 /**
- * One warm-up run per candidate (checked; its time sets the run count), extra untimed runs for
- * fast operations until the JIT has settled, then the timed runs, alternating between candidates.
+ * One warm-up run per candidate, whose output is checked and whose time sets the run count (extra
+ * untimed runs for fast operations until the JIT has settled), then the timed runs, alternating
+ * between candidates. An operation predicted (from the previous group size) to take over 2 s gets
+ * no separate warm-up — the code is warm from the smaller group — and its first timed run is the
+ * one checked. A full collection precedes each run of an operation slower than 30 ms; when two
+ * implementations alternate, a young-generation one precedes the faster runs (one implementation
+ * must not pay for the other's garbage).
  */
-async function measure(cands: readonly Candidate[], runsOpt: number | undefined): Promise<Map<Impl, { samples: number[]; bytes: Record<string, number> }>> {
+async function measure(cands: readonly Candidate[], runsOpt: number | undefined, predict: Prediction): Promise<Map<Impl, { samples: number[]; bytes: Record<string, number> }>> {
   const out = new Map<Impl, { samples: number[]; bytes: Record<string, number> }>();
   const estimate = new Map<Impl, number>();
+  const unchecked = new Set<Impl>();
+  const interleaved = cands.length > 1;
   for (const { impl, c } of cands) {
-    gc?.();
+    const predicted = predict(impl);
+    if (predicted !== undefined && predicted > 2000) {
+      estimate.set(impl, predicted);
+      out.set(impl, { samples: [], bytes: {} });
+      unchecked.add(impl);
+      continue;
+    }
+    await settleHeap();
     const input = await c.prepare();
     const t0 = performance.now();
     const output = await c.run(input);
@@ -245,21 +275,19 @@ async function measure(cands: readonly Candidate[], runsOpt: number | undefined)
     }
   }
   const runs = new Map<Impl, number>();
-  for (const { impl } of cands) {
-    const est = estimate.get(impl)!;
-    runs.set(impl, runsOpt ?? defaultRuns(est));
-  }
+  for (const { impl } of cands) runs.set(impl, runsOpt ?? defaultRuns(estimate.get(impl)!));
   const most = Math.max(...runs.values());
   for (let i = 0; i < most; i++) {
     for (const { impl, c } of cands) {
       if (i >= runs.get(impl)!) continue;
       const input = await c.prepare();
-      // A full collection before each run of a slow op, so that garbage of earlier runs is not
-      // collected inside this one; fast ops run back to back (their own garbage is theirs).
-      if (gc !== undefined && estimate.get(impl)! > 30) gc();
+      const est = estimate.get(impl)!;
+      if (est > 30) await settleHeap(est > 1000 ? 100 : 5);
+      else if (interleaved) minorGc();
       const t0 = performance.now();
-      await c.run(input);
+      const output = await c.run(input);
       out.get(impl)!.samples.push(performance.now() - t0);
+      if (unchecked.delete(impl)) out.get(impl)!.bytes = await c.check(output, input);
     }
   }
   return out;
@@ -358,7 +386,16 @@ export async function runBench(args: readonly string[]): Promise<number> {
       const fx = getFixture(opts.suite, tree, n, progressLine(`mlskit ${tree} ${n}`));
       endProgress();
       if (fx.built) err(`  built mlskit fixture ${tree} ${n} in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${fx.path}\n`);
-      sessions.push(openMlskit(fx.file));
+      try {
+        sessions.push(openMlskit(fx.file));
+      } catch (e) {
+        // A cached fixture this build cannot restore (the snapshot format moved on): rebuild it once.
+        err(`  cached fixture ${fx.path} does not load (${(e as Error).message}): rebuilding\n`);
+        const file = buildFixture(opts.suite, tree, n, progressLine(`mlskit ${tree} ${n}`));
+        endProgress();
+        writeFixture(fx.path, file);
+        sessions.push(openMlskit(file));
+      }
       const withTs = opts.vs && tree === 'sparse' && n <= opts.vsMax;
       if (withTs) {
         const t1 = performance.now();
@@ -367,6 +404,8 @@ export async function runBench(args: readonly string[]): Promise<number> {
         if (ts.built) err(`  built ts-mls fixture ${tree} ${n} in ${((performance.now() - t1) / 1000).toFixed(1)} s\n`);
         sessions.push(await openTsMls(opts.suite, n, ts.fixture));
       }
+      // The previous group's garbage and this one's loading: collected before anything is timed.
+      await settleHeap(300);
       for (const op of opts.ops) {
         const cands: Candidate[] = [];
         const unsupported: string[] = [];
@@ -376,7 +415,10 @@ export async function runBench(args: readonly string[]): Promise<number> {
           else cands.push({ impl: s.impl, c });
         }
         if (cands.length === 0) continue;
-        const measured = await measure(cands, opts.runs);
+        const measured = await measure(cands, opts.runs, (impl) => {
+          const prev = report.results.filter((r) => r.impl === impl && r.op === op && r.tree === tree && r.members < n).at(-1);
+          return prev === undefined ? undefined : (prev.median_ms * n) / prev.members;
+        });
         const byImpl = new Map<Impl, Result>();
         for (const [impl, { samples, bytes }] of measured) {
           const note = sessions.find((s) => s.impl === impl)?.note?.(op);

@@ -30,7 +30,7 @@ import type { CipherSuite, KeyPair } from '../../src/crypto/cipher-suite.js';
 import { signWithLabel } from '../../src/crypto/labels.js';
 import { nodeCipherSuite } from '../../src/crypto/node/provider.js';
 import { CredentialType } from '../../src/credentials/credential.js';
-import { makeConfig } from '../../src/group/config.js';
+import { LIMITS, makeConfig, type GroupConfig } from '../../src/group/config.js';
 import { restoreState, snapshotState, SNAPSHOT_VERSION } from '../../src/group/snapshot.js';
 import { sealState, type GroupState } from '../../src/group/state.js';
 import { encodeGroupContext, type GroupContext } from '../../src/key-schedule/group-context.js';
@@ -318,8 +318,14 @@ export function getFixture(suite: number, shape: TreeShape, members: number, pro
   return { file, path, built: true };
 }
 
+/**
+ * The limits an application with groups of this size sets (the defaults stop at 2^17 leaves and
+ * 8 MiB messages; a Welcome carries the tree, ~255 B per member in a full tree).
+ */
+export const LARGE_GROUP_CONFIG: Partial<GroupConfig> = Object.freeze({ maxLeaves: 1 << 20, maxMessageBytes: LIMITS.maxMessageBytes });
+
 /** The two members' states restored from a fixture (restoreState: exactly what an app would load). */
-export function loadStates(file: FixtureFile): { committer: GroupState; receiver: GroupState } {
+export function loadStates(file: FixtureFile, config: Partial<GroupConfig> = LARGE_GROUP_CONFIG): { committer: GroupState; receiver: GroupState } {
   const suites = (id: number): CipherSuite => nodeCipherSuite(id);
-  return { committer: restoreState(file.committer, suites), receiver: restoreState(file.receiver, suites) };
+  return { committer: restoreState(file.committer, suites, config), receiver: restoreState(file.receiver, suites, config) };
 }

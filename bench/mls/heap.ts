@@ -13,7 +13,7 @@ import { unpack } from 'msgpackr';
 import { treeHash } from '../../src/ratchet-tree/tree-hash.js';
 import { nodeCipherSuite } from '../../src/crypto/node/provider.js';
 import { restoreState } from '../../src/group/snapshot.js';
-import { fixturePath, readFixture } from './fixture.js';
+import { fixturePath, LARGE_GROUP_CONFIG, readFixture } from './fixture.js';
 import { loadTsMls } from './ops-tsmls.js';
 
 type Gc = () => void;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
       return t.decode(t.clientStateDecoder, bytes.slice(4, 4 + n));
     }
-    const committer = restoreState(readFixture(fixturePath(suite, tree as 'full' | 'sparse', members)).committer, nodeCipherSuite);
+    const committer = restoreState(readFixture(fixturePath(suite, tree as 'full' | 'sparse', members)).committer, nodeCipherSuite, LARGE_GROUP_CONFIG);
     treeHash(committer.tree);
     return committer;
   };

@@ -46,29 +46,33 @@ export function evaluateTargets(results: readonly Result[], heap: readonly HeapR
   ratio('commit, sparse tree, 4,096', 'commit', 10);
   ratio('process, sparse tree, 4,096', 'process', 20);
 
-  const app = results.filter((r) => r.impl === 'mlskit' && r.op === 'app');
+  // App messages: measured where mlskit ran alone (with ts-mls interleaved, each run also pays
+  // for the other's garbage); the worst median over the group sizes.
+  const alone = (r: Result) => !results.some((x) => x.impl === 'ts-mls' && x.op === r.op && x.tree === r.tree && x.members === r.members);
+  const app = results.filter((r) => r.impl === 'mlskit' && r.op === 'app' && alone(r));
   if (app.length > 0) {
     const worst = app.reduce((a, b) => (b.median_ms > a.median_ms ? b : a));
     out.push({ target: 'app message encrypt + decrypt ≤ 250 µs', measured: `${ms(worst.median_ms)} (worst median over ${app.length} groups: ${worst.tree} ${at(worst)})`, met: worst.median_ms <= 0.25 });
   }
 
-  // add-many: linear in k, i.e. the time per added member does not grow from k = 10 to k = 1000.
+  // add-many: linear in k. The time is a fixed part (the GroupInfo and tree of the Welcome: O(n))
+  // plus a part per added member; linear means the per-member part does not grow with k: the
+  // marginal cost per member from k = 100 to 1000 is at most 1.25 × the one from 10 to 100.
   const groups = new Map<string, Result[]>();
   for (const r of results) if (r.impl === 'mlskit' && r.op.startsWith('add-many-')) groups.set(`${r.tree}/${r.members}`, [...(groups.get(`${r.tree}/${r.members}`) ?? []), r]);
   const lines: string[] = [];
   let linear: boolean | undefined;
   for (const rs of groups.values()) {
-    const per = (k: number) => {
-      const r = rs.find((x) => x.op === `add-many-${k}`);
-      return r === undefined ? undefined : r.median_ms / k;
-    };
-    const [p10, p100, p1000] = [per(10), per(100), per(1000)];
-    if (p10 === undefined || p100 === undefined || p1000 === undefined) continue;
-    const ok = p1000 <= 1.25 * Math.min(p10, p100);
+    const t = (k: number) => rs.find((x) => x.op === `add-many-${k}`)?.median_ms;
+    const [t10, t100, t1000] = [t(10), t(100), t(1000)];
+    if (t10 === undefined || t100 === undefined || t1000 === undefined) continue;
+    const m1 = (t100 - t10) / 90;
+    const m2 = (t1000 - t100) / 900;
+    const ok = m2 <= 1.25 * Math.max(m1, 0);
     linear = (linear ?? true) && ok;
-    lines.push(`${rs[0]!.tree} ${rs[0]!.members}: ${ms(p10)} / ${ms(p100)} / ${ms(p1000)}`);
+    lines.push(`${rs[0]!.tree} ${rs[0]!.members}: ${ms(m1)} → ${ms(m2)} (per member at k=1000: ${ms(t1000 / 1000)})`);
   }
-  if (lines.length > 0) out.push({ target: 'add-many linear in k (time per member at k=1000 ≤ 1.25 × at k=10 and k=100)', measured: `per member k=10/100/1000: ${lines.join('; ')}`, met: linear });
+  if (lines.length > 0) out.push({ target: 'add-many linear in k (marginal cost per member, k 10→100 vs 100→1000, within 1.25×)', measured: lines.join('; '), met: linear });
 
   const big = heap.filter((h) => h.impl === 'mlskit' && h.members >= 100_000);
   for (const h of big) out.push({ target: `heap per member at 100k (${h.tree} tree) ≤ 1 KiB`, measured: `${h.bytes_per_member} B at ${at(h)} (V8 heap ${h.heap_used_per_member} B + buffers ${h.array_buffers_per_member} B)`, met: h.bytes_per_member <= 1024 });

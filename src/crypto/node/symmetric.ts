@@ -34,10 +34,18 @@ export function hkdfExtract(alg: HashId, salt: Uint8Array, ikm: Uint8Array): Uin
   return hmac(alg, salt, ikm);
 }
 
+const BLOCK_1 = Uint8Array.of(1);
+
 /** RFC 5869 HKDF-Expand, composed from HMAC (node's hkdfSync insists on extracting first). */
 export function hkdfExpand(alg: HashId, hashLen: number, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * hashLen) {
     throw new CryptoError('ERR_CRYPTO_OPERATION', `HKDF-Expand length ${length} too large`);
+  }
+  if (length <= hashLen) {
+    // One block, the common case (every ExpandWithLabel of MLS but a few exporter lengths):
+    // T(1) = HMAC(prk, info || 0x01), truncated.
+    const t = createHmac(alg, prk).update(info).update(BLOCK_1).digest();
+    return new Uint8Array(length === t.length ? t : t.subarray(0, length));
   }
   const out = new Uint8Array(length);
   let prev = new Uint8Array(0);
