@@ -56,8 +56,14 @@ export interface GroupConfig {
   /** Wire format of handshake messages this member sends. */
   readonly handshakeWireFormat: 'public' | 'private';
   readonly padding: PaddingPolicy;
-  /** Largest MLSMessage accepted, in bytes. */
+  /** Largest MLSMessage accepted by `process`, in bytes. */
   readonly maxMessageBytes: number;
+  /**
+   * Largest Welcome (or out-of-band ratchet tree) accepted by `join`, in bytes. A Welcome carries
+   * the whole tree, about 250 bytes per member with basic credentials: the default (64 MiB) admits
+   * groups of about 250,000 members. (The tree's width is bounded separately, by `maxLeaves`.)
+   */
+  readonly maxWelcomeBytes: number;
   /**
    * Largest tree accepted, in leaves (a power of two). A received ratchet tree wider than this is
    * rejected before it is built (a Welcome of a few MiB of blank nodes would otherwise cost
@@ -82,6 +88,7 @@ export const LIMITS = Object.freeze({
   pastEpochs: 64,
   resumptionPsks: 1024,
   maxMessageBytes: 64 * 1024 * 1024,
+  maxWelcomeBytes: 1024 * 1024 * 1024,
   maxPendingProposals: 100_000,
 });
 
@@ -95,6 +102,7 @@ export const DEFAULT_CONFIG: GroupConfig = Object.freeze({
   handshakeWireFormat: 'public',
   padding: { kind: 'none' },
   maxMessageBytes: 8 * 1024 * 1024,
+  maxWelcomeBytes: 64 * 1024 * 1024,
   maxPendingProposals: 10_000,
   maxLeaves: 1 << 17,
   validateCredential: () => true,
@@ -116,6 +124,7 @@ export function makeConfig(partial: Partial<GroupConfig> = {}): GroupConfig {
   bounded('pastEpochs', c.pastEpochs, 0, LIMITS.pastEpochs);
   bounded('resumptionPsks', c.resumptionPsks, 1, LIMITS.resumptionPsks);
   bounded('maxMessageBytes', c.maxMessageBytes, 1024, LIMITS.maxMessageBytes);
+  bounded('maxWelcomeBytes', c.maxWelcomeBytes, 1024, LIMITS.maxWelcomeBytes);
   bounded('maxPendingProposals', c.maxPendingProposals, 1, LIMITS.maxPendingProposals);
   bounded('maxLeaves', c.maxLeaves, 2, MAX_LEAVES);
   if (c.padding.kind === 'block') bounded('padding.block', c.padding.block, 1, 1 << 16);

@@ -180,7 +180,7 @@ export class MlsGroup {
   } & GroupOptions): Promise<MlsGroup> {
     // S-2.1.2-01 on this input path too: a Welcome (or an out-of-band tree) carries the whole ratchet
     // tree, whose in-memory form can be ~100 times its encoding (a run of blank nodes).
-    const limit = makeConfig(options.config).maxMessageBytes;
+    const limit = makeConfig(options.config).maxWelcomeBytes;
     for (const [what, b] of [['Welcome', options.welcome], ['ratchet_tree', options.ratchetTree]] as const) {
       if (b instanceof Uint8Array && b.length > limit) {
         throw new ValidationError('ERR_VALIDATION_LIMIT', 'S-2.1.2-01', `${what} of ${b.length} bytes exceeds the limit of ${limit}`, { field: what === 'Welcome' ? 'MLSMessage' : 'ratchet_tree' });

@@ -40,7 +40,7 @@ interface SnapshotDoc {
   magic: string;
   version: number;
   suite: number;
-  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; strictDefaultCapabilities: boolean; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number; maxLeaves?: number };
+  config: { ratchetWindow: { maxForwardDistance: number; maxSkippedKeys: number }; pastEpochs: number; resumptionPsks: number; strictDefaultCapabilities: boolean; checkLifetimes: boolean; maxLifetimeSeconds: string | null; handshakeWireFormat: 'public' | 'private'; padding: GroupConfig['padding']; maxMessageBytes: number; maxPendingProposals: number; maxLeaves?: number; maxWelcomeBytes?: number };
   context: Uint8Array;
   tree: Uint8Array;
   myLeaf: number;
@@ -76,6 +76,7 @@ export function snapshotState(s: GroupState): Uint8Array {
       maxMessageBytes: c.maxMessageBytes,
       maxPendingProposals: c.maxPendingProposals,
       maxLeaves: c.maxLeaves,
+      maxWelcomeBytes: c.maxWelcomeBytes,
     },
     context: s.contextBytes,
     tree: s.tree.encode(),
@@ -123,6 +124,9 @@ export function restoreState(input: Uint8Array, suites: (id: number) => CipherSu
   let doc: SnapshotDoc;
   try {
     doc = packr.unpack(input) as SnapshotDoc;
+    // msgpackr keeps a reference to the last buffer it decoded: release the snapshot (which may be
+    // tens of MiB) by decoding a one-byte nil.
+    packr.unpack(Uint8Array.of(0xc0));
   } catch (cause) {
     bad('not a msgpack document', cause);
   }
@@ -145,6 +149,7 @@ export function restoreState(input: Uint8Array, suites: (id: number) => CipherSu
       maxMessageBytes: stored.maxMessageBytes,
       maxPendingProposals: stored.maxPendingProposals,
       ...(stored.maxLeaves !== undefined ? { maxLeaves: stored.maxLeaves } : {}),
+      ...(stored.maxWelcomeBytes !== undefined ? { maxWelcomeBytes: stored.maxWelcomeBytes } : {}),
       ...config,
     });
     const contextBytes = bytes(doc.context, 'context');

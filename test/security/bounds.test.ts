@@ -9,7 +9,8 @@
  *   of out-of-order messages, floods of proposals, indices and sizes at the integer limits.
  *
  *   bound                      config (default, hard limit)                     rule on violation
- *   message size               maxMessageBytes (8 MiB, 1 KiB..64 MiB)           S-2.1.2-01 (also on join: Welcome, ratchet_tree)
+ *   message size               maxMessageBytes (8 MiB, 1 KiB..64 MiB)           S-2.1.2-01
+ *   Welcome / tree on join     maxWelcomeBytes (64 MiB, 1 KiB..1 GiB)           S-2.1.2-01
  *   forward ratchet distance   ratchetWindow.maxForwardDistance (1000, ≤ 2^16)  S-15.3-02
  *   skipped-key cache          ratchetWindow.maxSkippedKeys (32, ≤ 2^16)        S-15.3-01
  *   past epochs kept           pastEpochs (1, ≤ 64)                             D-09
@@ -69,7 +70,7 @@ describe('maximum message size (config.maxMessageBytes, S-2.1.2-01)', () => {
     await rejects(bob.group.process(new Uint8Array(limit).fill(0xff)), { code: 'ERR_DECODE_UNKNOWN_VALUE' }, 'garbage at the limit is parsed and rejected');
   });
 
-  test('the same bound applies to a Welcome and to an out-of-band ratchet tree on join', async () => {
+  test('maxWelcomeBytes bounds a Welcome and an out-of-band ratchet tree on join', async () => {
     const members = await makeGroup(1, 8);
     const alice = members[0]!;
     // A Welcome carrying the tree (ratchet_tree extension).
@@ -77,9 +78,9 @@ describe('maximum message size (config.maxMessageBytes, S-2.1.2-01)', () => {
     const kp1 = c1.keyPackage();
     const w1 = (await commitAll(members, alice, { add: [kp1.keyPackage] }))!;
     assert.ok(w1.length > 1024, `welcome of ${w1.length} bytes`);
-    await rejects(MlsGroup.join({ welcome: w1, keyPackages: [kp1], config: { maxMessageBytes: w1.length - 1 } }), { rule: 'S-2.1.2-01', code: 'ERR_VALIDATION_LIMIT' }, 'Welcome past the limit');
+    await rejects(MlsGroup.join({ welcome: w1, keyPackages: [kp1], config: { maxWelcomeBytes: w1.length - 1 } }), { rule: 'S-2.1.2-01', code: 'ERR_VALIDATION_LIMIT' }, 'Welcome past the limit');
     assert.ok(kp1.privateKeys.initPrivateKey.some((b) => b !== 0), 'a refused Welcome does not consume the KeyPackage');
-    assert.equal((await MlsGroup.join({ welcome: w1, keyPackages: [kp1], config: { maxMessageBytes: w1.length } })).epoch, alice.group.epoch);
+    assert.equal((await MlsGroup.join({ welcome: w1, keyPackages: [kp1], config: { maxWelcomeBytes: w1.length } })).epoch, alice.group.epoch);
     // A Welcome without the tree, and the tree out of band.
     const c2 = newClient(1, 'joiner-2');
     const kp2 = c2.keyPackage();
@@ -88,8 +89,8 @@ describe('maximum message size (config.maxMessageBytes, S-2.1.2-01)', () => {
     const n = out.welcome!.length;
     const t = out.ratchetTree.length;
     assert.ok(t > Math.max(n, 1024), `tree of ${t} bytes, Welcome of ${n}`);
-    await rejects(MlsGroup.join({ welcome: out.welcome!, keyPackages: [kp2], ratchetTree: out.ratchetTree, config: { maxMessageBytes: t - 1 } }), { rule: 'S-2.1.2-01' }, 'tree past the limit');
-    assert.equal((await MlsGroup.join({ welcome: out.welcome!, keyPackages: [kp2], ratchetTree: out.ratchetTree, config: { maxMessageBytes: t } })).epoch, alice.group.epoch);
+    await rejects(MlsGroup.join({ welcome: out.welcome!, keyPackages: [kp2], ratchetTree: out.ratchetTree, config: { maxWelcomeBytes: t - 1 } }), { rule: 'S-2.1.2-01' }, 'tree past the limit');
+    assert.equal((await MlsGroup.join({ welcome: out.welcome!, keyPackages: [kp2], ratchetTree: out.ratchetTree, config: { maxWelcomeBytes: t } })).epoch, alice.group.epoch);
   });
 
   test('the setting is bounded: 1 KiB..64 MiB', async () => {
