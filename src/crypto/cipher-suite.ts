@@ -119,6 +119,11 @@ export interface SignatureScheme {
   generateKeyPair(): KeyPair;
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
   isValidPublicKey(publicKey: Uint8Array): boolean;
+  /**
+   * Many verifications at once, spread over every core (same verdicts as `verify`). Optional: a
+   * provider without it is used one signature at a time.
+   */
+  verifyBatch?(checks: readonly { readonly publicKey: Uint8Array; readonly message: Uint8Array; readonly signature: Uint8Array }[]): Promise<boolean[]>;
 }
 
 /** Everything protocol code may ask of cryptography. */

@@ -46,7 +46,8 @@ export function deriveTreeSecret(cs: CipherSuite, secret: Uint8Array, label: str
 }
 
 /** SignContent{opaque label<V> = "MLS 1.0 " + Label; opaque content<V>} */
-function signContent(label: string, content: Uint8Array): Uint8Array {
+/** SignContent{"MLS 1.0 " + Label, content}: the bytes a labelled signature covers (for batch verification). */
+export function signContent(label: string, content: Uint8Array): Uint8Array {
   return new Writer(content.length + 32).opaque(mlsLabel(label)).opaque(content).finish();
 }
 

@@ -32,6 +32,7 @@ import { LAST_RESORT_EXTENSION_TYPE } from '../extensions/extension.js';
 import { createCommit, type CreatedCommit } from '../commit/create.js';
 import type { CommitEffects, StagedCommit } from '../commit/process.js';
 import { joinFromWelcome, type OwnKeyPackage } from '../join/welcome.js';
+import { verifyDeferredLeafSignatures, type DeferredLeafSignature } from '../ratchet-tree/leaf-validation.js';
 import { joinByExternalCommit, type ExternalJoinOptions } from '../join/external.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from './config.js';
 import { createGroupState, type CreateGroupOptions } from './create.js';
@@ -187,12 +188,17 @@ export class MlsGroup {
       }
     }
     const { resumptionFrom, ...rest } = options;
+    // Every leaf signature of the tree (the bulk of a join's cost) is verified in one batch across
+    // cores, before the state is used; the rest of the validation runs inline.
+    const leafSignatures: DeferredLeafSignature[] = [];
     const joined = joinFromWelcome({
       ...rest,
+      deferLeafSignatures: (c) => leafSignatures.push(c),
       welcome: decodeWelcome(options.welcome),
       ...(options.psks !== undefined ? { psks: options.psks } : {}),
       ...(resumptionFrom !== undefined ? { resumptionFrom: resumptionFrom.#state } : {}),
     });
+    await verifyDeferredLeafSignatures(joined.state.cs, leafSignatures);
     await runCredentialChecks(joined.state.config, joined.credentialChecks);
     // §16.8: a KeyPackage is used once; its init key has done its job (the group state holds its
     // own copies of the leaf and signature keys). A last-resort KeyPackage's keys are the app's to keep.

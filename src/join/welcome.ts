@@ -24,6 +24,7 @@ import { PskType } from '../psk/psk-id.js';
 import { computePskSecret, hasValidPskNonce } from '../psk/psk-secret.js';
 import type { RatchetTree } from '../ratchet-tree/node.js';
 import { validateRatchetTree } from '../ratchet-tree/tree-validation.js';
+import type { DeferredLeafSignature } from '../ratchet-tree/leaf-validation.js';
 import { PublicTree } from '../ratchet-tree/tree.js';
 import { signedGroupTree } from './group-info.js';
 import { SecretTree } from '../secret-tree/secret-tree.js';
@@ -58,6 +59,12 @@ export interface JoinOptions {
    * R-11.3-01/02, R-12.4.3.1-18/19).
    */
   readonly resumptionFrom?: GroupState;
+  /**
+   * Collect every leaf signature check (R-7.3-02, R-12.4.3.1-10) instead of verifying it inline:
+   * the caller MUST then verify them all (`verifyDeferredLeafSignatures`) before using the state.
+   * `MlsGroup.join` does this, across cores.
+   */
+  readonly deferLeafSignatures?: (check: DeferredLeafSignature) => void;
   /** Suite implementation (tests); default: the Node provider. */
   readonly cipherSuite?: (id: number) => CipherSuite;
 }
@@ -235,7 +242,13 @@ export function joinFromWelcome(options: JoinOptions): Joined {
   validateRatchetTree(
     tree,
     { groupId: gc.groupId, treeHash: gc.treeHash, version: gc.version, ...(rc !== undefined ? { requiredCapabilities: rc } : {}) },
-    { checkLifetime: config.checkLifetimes, now: config.now(), maxLifetime: config.maxLifetimeSeconds, allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities },
+    {
+      checkLifetime: config.checkLifetimes,
+      now: config.now(),
+      maxLifetime: config.maxLifetimeSeconds,
+      allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities,
+      ...(options.deferLeafSignatures !== undefined ? { deferSignature: options.deferLeafSignatures } : {}),
+    },
   );
   const credentialChecks: CredentialCheck[] = [];
   for (const [l, leaf] of tree.leaves()) credentialChecks.push({ credential: leaf.credential, signatureKey: leaf.signatureKey, reason: 'tree-on-join', leafIndex: l });

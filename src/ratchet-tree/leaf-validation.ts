@@ -45,7 +45,7 @@
  * _CAPABILITIES, _EXTENSIONS, _LIFETIME, _DUPLICATE_KEY, _PUBLIC_KEY, _CREDENTIAL, _SIGNATURE.
  */
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { verifyWithLabel } from '../crypto/labels.js';
+import { signContent, verifyWithLabel } from '../crypto/labels.js';
 import { certificateKey } from '../crypto/node/x509.js';
 import { bytesEqual } from '../util/bytes.js';
 import { CredentialType, type Credential } from '../credentials/credential.js';
@@ -78,6 +78,11 @@ export interface LeafValidationOptions {
   readonly validateCredential?: CredentialValidator;
   /** A-12: accept capabilities that list default proposal or extension types instead of rejecting them (R-7.2-01). */
   readonly allowDefaultTypesInCapabilities?: boolean;
+  /**
+   * Collect the signature check (R-7.3-02) instead of verifying it here, so that a caller can verify
+   * many leaves in one batch across cores (joining). The caller must then reject on any failure.
+   */
+  readonly deferSignature?: (check: DeferredLeafSignature) => void;
 }
 
 export interface LeafValidationContext {
@@ -278,7 +283,29 @@ export function validateLeafNode(cs: CipherSuite, leaf: LeafNode, ctx: LeafValid
   if (leaf.leafNodeSource !== LeafNodeSource.keyPackage && (ctx.groupId === undefined || leafIndex === undefined)) {
     throw new UsageError('ERR_USAGE_INVALID_ARGUMENT', 'validateLeafNode: an update- or commit-source LeafNode needs groupId and leafIndex for its signature');
   }
+  if (options.deferSignature !== undefined) {
+    options.deferSignature({ leafIndex, publicKey: leaf.signatureKey, message: signContent('LeafNodeTBS', leafNodeTbs(leaf, ctx.groupId, leafIndex)), signature: leaf.signature });
+    return;
+  }
   if (!verifyLeafNodeSignature(cs, leaf, ctx.groupId, leafIndex)) {
     fail('ERR_VALIDATION_SIGNATURE', 'R-7.3-02', 'the LeafNode signature does not verify', 'LeafNode.signature');
   }
+}
+
+/** A LeafNode signature check left for batch verification (`deferSignature`). */
+export interface DeferredLeafSignature {
+  readonly leafIndex: LeafIndex | undefined;
+  readonly publicKey: Uint8Array;
+  /** SignContent("LeafNodeTBS", LeafNodeTBS). */
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** R-7.3-02 for a batch of deferred leaf signatures: all verified together, the first failure rejected. */
+export async function verifyDeferredLeafSignatures(cs: CipherSuite, checks: readonly DeferredLeafSignature[]): Promise<void> {
+  const ok = cs.signatureScheme.verifyBatch !== undefined
+    ? await cs.signatureScheme.verifyBatch(checks)
+    : checks.map((c) => cs.signatureScheme.verify(c.publicKey, c.message, c.signature));
+  const bad = ok.indexOf(false);
+  if (bad >= 0) fail('ERR_VALIDATION_SIGNATURE', 'R-7.3-02', `the LeafNode signature of leaf ${String(checks[bad]!.leafIndex)} does not verify`, 'LeafNode.signature');
 }

@@ -3,7 +3,8 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
-import { CIPHER_SUITES, isCipherSuiteId, type CipherSuite, type RandomSource } from '../cipher-suite.js';
+import { CIPHER_SUITES, isCipherSuiteId, type CipherSuite, type RandomSource, type SignatureScheme } from '../cipher-suite.js';
+import { verifyBatch } from './verify-batch.js';
 import { aeadOpen, aeadSeal, hash, hkdfExpand, hkdfExtract, hmac, verifyHmac } from './symmetric.js';
 import { createHpke } from './hpke.js';
 import { createSignatureScheme } from './signature.js';
@@ -16,6 +17,11 @@ export interface CipherSuiteOptions {
 }
 
 const defaults = new Map<number, CipherSuite>();
+
+/** Adds node's thread-pool batch verification (verify-batch.ts) to a scheme. */
+function withBatch(scheme: SignatureScheme): SignatureScheme {
+  return Object.freeze({ ...scheme, verifyBatch: (checks: Parameters<NonNullable<SignatureScheme['verifyBatch']>>[0]) => verifyBatch(scheme.id, checks) });
+}
 
 /** The Node implementation of cipher suite `id`. Suites with default options are shared. */
 export function nodeCipherSuite(id: number, options: CipherSuiteOptions = {}): CipherSuite {
@@ -38,7 +44,7 @@ export function nodeCipherSuite(id: number, options: CipherSuiteOptions = {}): C
     seal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) => aeadSeal(p.aead, key, nonce, aad, pt),
     open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) => aeadOpen(p.aead, key, nonce, aad, ct),
     hpke: createHpke(p.kem, p.kdf, p.aead, random),
-    signatureScheme: createSignatureScheme(p.signature, random),
+    signatureScheme: withBatch(createSignatureScheme(p.signature, random)),
     random,
   });
   if (options.random === undefined) defaults.set(id, suite);
