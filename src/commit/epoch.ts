@@ -21,7 +21,14 @@ import { boundedEpochMap, sealState, type GroupState, type PastEpoch } from '../
 import type { ReInit } from '../messages/proposal.js';
 
 /** §12.4.1: the provisional GroupContext: new epoch, tree and extensions, old confirmed transcript hash. */
-export function provisionalContext(state: GroupState, tree: PublicTree, extensions: readonly Extension[]): GroupContext {
+/**
+ * What the step into the next epoch needs of the current one. A member has it all; an external
+ * joiner (§12.4.3.2) has only the GroupInfo's public part: no secrets, no secret tree.
+ */
+export type PriorEpoch = Pick<GroupState, 'cs' | 'config' | 'context' | 'contextBytes' | 'tree' | 'interimTranscriptHash' | 'signaturePrivateKey' | 'resumptionPsks' | 'past'> &
+  Partial<Pick<GroupState, 'secrets' | 'secretTree'>>;
+
+export function provisionalContext(state: Pick<GroupState, 'context'>, tree: PublicTree, extensions: readonly Extension[]): GroupContext {
   return {
     ...state.context,
     epoch: state.context.epoch + 1n,
@@ -31,7 +38,7 @@ export function provisionalContext(state: GroupState, tree: PublicTree, extensio
 }
 
 export interface NextEpochInput {
-  readonly state: GroupState;
+  readonly state: Pick<GroupState, 'context' | 'interimTranscriptHash'>;
   readonly tree: PublicTree;
   readonly extensions: readonly Extension[];
   readonly commitSecret: Uint8Array;
@@ -68,7 +75,7 @@ export function nextEpoch(cs: CipherSuite, input: NextEpochInput): NextEpoch {
 
 /** Builds the state of the new epoch (not yet merged: the caller decides). */
 export function epochState(
-  state: GroupState,
+  state: PriorEpoch,
   next: NextEpoch,
   tree: PublicTree,
   myLeaf: LeafIndex,
@@ -80,12 +87,14 @@ export function epochState(
   wipe(next.keys.encryptionSecret);
   const resumptionPsks = new Map(state.resumptionPsks);
   resumptionPsks.set(next.context.epoch, next.keys.secrets.resumptionPsk);
-  const past: PastEpoch[] = state.config.pastEpochs === 0
-    ? []
-    : [
-        ...state.past,
-        { epoch: state.context.epoch, contextBytes: state.contextBytes, tree: state.tree, senderDataSecret: state.secrets.senderDataSecret, secretTree: state.secretTree },
-      ].slice(-state.config.pastEpochs);
+  // The epoch being left joins the readable past (D-09), if the policy keeps any and we held its secrets.
+  const past: PastEpoch[] =
+    state.config.pastEpochs === 0 || state.secrets === undefined || state.secretTree === undefined
+      ? []
+      : [
+          ...state.past,
+          { epoch: state.context.epoch, contextBytes: state.contextBytes, tree: state.tree, senderDataSecret: state.secrets.senderDataSecret, secretTree: state.secretTree },
+        ].slice(-state.config.pastEpochs);
   return sealState({
     cs,
     config: state.config,

@@ -33,10 +33,10 @@ import { PathKeys } from '../treekem/path-keys.js';
 import { wipe } from '../util/bytes.js';
 import { makeConfig, type CredentialCheck, type GroupConfig } from '../group/config.js';
 import type { Identity } from '../group/identity.js';
-import { sealState, type GroupState } from '../group/state.js';
+import type { GroupState } from '../group/state.js';
 import { applyProposals, checkGroupContextExtensions, externalSendersOf, requiredCapabilitiesOf, type CommittedProposal } from '../proposals/apply.js';
 import { createKeyPackage } from '../key-package/create.js';
-import { epochState, nextEpoch, provisionalContext } from '../commit/epoch.js';
+import { epochState, nextEpoch, provisionalContext, type PriorEpoch } from '../commit/epoch.js';
 
 export interface ExternalJoinOptions {
   /** The GroupInfo as an MLSMessage (it must carry external_pub). */
@@ -132,25 +132,18 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
   const placeholder: KeyPackageLeafNode = kp.keyPackage.leafNode;
   const staged = applied.tree;
   const me = staged.addLeaf(placeholder);
-  const prior: GroupState = sealState({
+  // What an external joiner knows of the GroupInfo's epoch: its public part, no secrets.
+  const prior: PriorEpoch = {
     cs,
     config,
     context: gc,
     contextBytes,
     tree,
-    myLeaf: me,
     signaturePrivateKey: options.identity.signaturePrivateKey,
-    privateKeys: PathKeys.empty(),
-    // The joiner has no secrets of the old epoch; nextEpoch uses only the transcript and the init secret given.
-    secrets: undefined as never,
-    secretTree: undefined as never,
     interimTranscriptHash: interimTranscriptHash(cs, gc.confirmedTranscriptHash, gi.confirmationTag),
-    confirmationTag: gi.confirmationTag,
-    proposals: new Map(),
-    pendingUpdates: new Map(),
     resumptionPsks: new Map(),
     past: [],
-  });
+  };
   const created = createUpdatePath({
     tree: staged,
     leaf: me,
@@ -190,9 +183,7 @@ export function joinByExternalCommit(options: ExternalJoinOptions): ExternalJoin
 
   const keys = PathKeys.empty();
   keys.applyCommit(staged, created.keys);
-  // The joiner has no past epoch to keep: build the state as if none were kept, then restore the policy.
-  const built = epochState({ ...prior, config: { ...config, pastEpochs: 0 } }, next, staged, me, keys, undefined);
-  const state = sealState({ ...built, config });
+  const state = epochState(prior, next, staged, me, keys, undefined);
   wipe(next.keys.joinerSecret);
   wipe(next.keys.welcomeSecret);
   return { commit: bytes, state, leaf: me, credentialChecks };
