@@ -1,33 +1,23 @@
 /**
- * RFC 9420 §7.2 and §7.3, for the KeyPackage context only: the checks of the LeafNode inside a
- * KeyPackage (R-10.1-02).
- *
- * LOCAL STAND-IN. src/ratchet-tree/leaf-validation.ts (a LeafNode validator for every context:
- * KeyPackage, Update, UpdatePath, tree) is being written; when it lands, `checkKeyPackageLeaf`
- * should become a call to it with the KeyPackage context, and this file should go. Until then it
- * implements exactly the rules a KeyPackage's leaf is subject to without group state:
+ * RFC 9420 §7.2, §7.3 and §13.4 for a LeafNode that is about to be signed into a KeyPackage
+ * (`createKeyPackage` refuses to build one others must reject) and the extension-list helpers of
+ * KeyPackage validation. Received KeyPackages are validated by `validateLeafNode`
+ * (src/ratchet-tree/leaf-validation.ts) in the keyPackage context, the one LeafNode validator.
  *
  *   R-7.3-07  leaf_node_source = key_package
- *   R-7.3-02  the leaf signature (LeafNodeTBS without group context for this source)
- *   R-7.2-01  capabilities do not list default proposal / extension types (strict reading, A-12)
+ *   R-7.2-01  capabilities do not list default proposal / extension types (A-12)
  *   R-7.2-02  capabilities list the KeyPackage's version and cipher suite
  *   R-7.2-03  every non-default LeafNode extension type is listed in capabilities (A-2)
  *   R-7.2-04  the credential type is listed in capabilities
  *   R-7.2-06  lifetime span ≤ the configured maximum
- *   R-7.3-06 / S-7.3-01  now ∈ [not_before, not_after] (sending: MUST; receiving: RECOMMENDED)
+ *   R-7.3-06  now ∈ [not_before, not_after]
  *   R-7.3-03  the group's required_capabilities are listed (when the caller passes them)
  *   R-13.4-02 no duplicate extension type in LeafNode.extensions
  *   D-07      no default extension type other than application_id in LeafNode.extensions
- *
- * The rules that need the group's members (R-7.3-04/05 credential support, R-7.3-11/12 key
- * uniqueness) belong to the code that adds the leaf to a tree.
  */
-import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { checkX509Credential } from '../ratchet-tree/leaf-validation.js';
-import { verifyWithLabel } from '../crypto/labels.js';
 import { ValidationError } from '../errors.js';
 import { ExtensionType, type Extension, type RequiredCapabilities } from '../extensions/extension.js';
-import { leafNodeTbs, LeafNodeSource, type Capabilities, type KeyPackageLeafNode, type LeafNode } from '../ratchet-tree/node.js';
+import { LeafNodeSource, type Capabilities, type KeyPackageLeafNode, type LeafNode } from '../ratchet-tree/node.js';
 
 /** §7.2: proposal types every client supports; they MUST NOT be listed in capabilities. */
 export const DEFAULT_PROPOSAL_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7]);
@@ -153,18 +143,4 @@ export function checkKeyPackageLeafContents(leaf: LeafNode, o: KeyPackageLeafChe
   checkLeafExtensions(leaf);
   if (o.requiredCapabilities !== undefined) checkRequired(leaf.capabilities, o.requiredCapabilities);
   checkLifetime(leaf, o);
-}
-
-/** R-7.3-02: SignWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS) verifies. */
-export function verifyLeafSignature(cs: CipherSuite, leaf: LeafNode, groupId?: Uint8Array, leafIndex?: number): void {
-  if (!verifyWithLabel(cs, leaf.signatureKey, 'LeafNodeTBS', leafNodeTbs(leaf, groupId, leafIndex), leaf.signature)) {
-    fail('ERR_VALIDATION_SIGNATURE', 'R-7.3-02', 'LeafNode signature does not verify', 'LeafNode.signature');
-  }
-}
-
-/** Every §7.3 check of a KeyPackage's leaf that needs no group state (see the file header). */
-export function checkKeyPackageLeaf(cs: CipherSuite, leaf: LeafNode, o: KeyPackageLeafCheck): asserts leaf is KeyPackageLeafNode {
-  checkKeyPackageLeafContents(leaf, o);
-  checkX509Credential(cs, leaf);
-  verifyLeafSignature(cs, leaf);
 }

@@ -17,7 +17,8 @@ import type { Credential } from '../credentials/credential.js';
 import { keyPackageTbs, type KeyPackage } from '../messages/key-package.js';
 import type { KeyPackageLeafNode } from '../ratchet-tree/node.js';
 import { bytesEqual } from '../util/bytes.js';
-import { checkKeyPackageLeaf, checkNoDuplicateExtensions, hex16, isDefaultExtensionType } from './leaf-check.js';
+import { checkNoDuplicateExtensions, hex16, isDefaultExtensionType } from './leaf-check.js';
+import { validateLeafNode } from '../ratchet-tree/leaf-validation.js';
 
 /** §6 ProtocolVersion mls10, the only version this library speaks. */
 export const MLS10 = 1;
@@ -144,16 +145,19 @@ export function validateKeyPackage(cs: CipherSuite, kp: KeyPackage, options: Key
     fail('ERR_VALIDATION_SIGNATURE', 'R-10.1-03', 'KeyPackage signature does not verify', 'KeyPackage.signature');
   }
   // R-10.1-02: the leaf, in the KeyPackage context of §7.3.
-  checkKeyPackageLeaf(cs, leaf, {
-    version: kp.version,
-    cipherSuite: kp.cipherSuite,
-    context: o.context ?? 'receive',
-    checkLifetime: o.checkLifetime ?? true,
-    now: o.now ?? nowSeconds(),
-    maxLifetime: o.maxLifetime,
-    allowDefaultTypesInCapabilities: o.allowDefaultTypesInCapabilities ?? false,
-    requiredCapabilities: o.requiredCapabilities,
-  });
+  // R-10.1-02: the leaf, in the KeyPackage context of §7.3 (the one LeafNode validator of mlskit).
+  validateLeafNode(
+    cs,
+    leaf,
+    { context: 'keyPackage', version: kp.version, ...(o.requiredCapabilities !== undefined ? { requiredCapabilities: o.requiredCapabilities } : {}) },
+    {
+      sending: o.context === 'send',
+      checkLifetime: o.checkLifetime ?? true,
+      now: o.now ?? nowSeconds(),
+      ...(o.maxLifetime !== undefined ? { maxLifetime: o.maxLifetime } : {}),
+      allowDefaultTypesInCapabilities: o.allowDefaultTypesInCapabilities ?? false,
+    },
+  );
   checkKeyPackageExtensions(kp, o);
   checkCredential(kp, o);
   return kp as ValidatedKeyPackage;
