@@ -19,6 +19,7 @@ import type { KeyPackageLeafNode } from '../ratchet-tree/node.js';
 import { bytesEqual } from '../util/bytes.js';
 import { checkNoDuplicateExtensions, hex16, isDefaultExtensionType } from './leaf-check.js';
 import { validateLeafNode } from '../ratchet-tree/leaf-validation.js';
+import type { PublicTree } from '../ratchet-tree/tree.js';
 
 /** §6 ProtocolVersion mls10, the only version this library speaks. */
 export const MLS10 = 1;
@@ -57,6 +58,11 @@ export interface KeyPackageValidationOptions {
   readonly knownExtensionTypes?: readonly number[];
   /** R-10-05 strictly: require every non-default, non-GREASE KeyPackage extension type to be listed. */
   readonly strictKeyPackageExtensions?: boolean;
+  /**
+   * The group's tree, when the KeyPackage is about to join it: the leaf is then also checked
+   * against the members (R-7.3-04/05 credential types, R-7.3-11/12 and R-16.7-01 key uniqueness).
+   */
+  readonly tree?: PublicTree;
   /** accept capabilities that list default types (lenient) instead of rejecting them (R-7.2-01). */
   readonly allowDefaultTypesInCapabilities?: boolean;
 }
@@ -149,7 +155,12 @@ export function validateKeyPackage(cs: CipherSuite, kp: KeyPackage, options: Key
   validateLeafNode(
     cs,
     leaf,
-    { context: 'keyPackage', version: kp.version, ...(o.requiredCapabilities !== undefined ? { requiredCapabilities: o.requiredCapabilities } : {}) },
+    {
+      context: 'keyPackage',
+      version: kp.version,
+      ...(o.requiredCapabilities !== undefined ? { requiredCapabilities: o.requiredCapabilities } : {}),
+      ...(o.tree !== undefined ? { tree: o.tree } : {}),
+    },
     {
       sending: o.context === 'send',
       checkLifetime: o.checkLifetime ?? true,

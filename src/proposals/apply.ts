@@ -329,20 +329,7 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
   for (const { proposal } of list) {
     if (proposal.proposalType !== ProposalType.add) continue;
     const kp = proposal.add.keyPackage;
-    try {
-      validateKeyPackage(cs, kp, {
-        context: ctx.sending ? 'send' : 'receive',
-        checkLifetime: config.checkLifetimes,
-        now: leafOptions.now,
-        maxLifetime: config.maxLifetimeSeconds,
-        requiredCapabilities: rc,
-        allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities,
-        knownExtensionTypes: KNOWN_KEY_PACKAGE_EXTENSIONS,
-      });
-    } catch (cause) {
-      if (cause instanceof ValidationError) throw cause;
-      throw new ValidationError('ERR_VALIDATION_KEY_PACKAGE', 'R-12.1.1-01', 'the Add carries an invalid KeyPackage', { field: 'Add.key_package', cause });
-    }
+    // The list rules first, so that a duplicate client is reported as such (not as a key clash).
     const sig = keyString(kp.leafNode.signatureKey);
     if (addedSigKeys.has(sig)) fail('ERR_VALIDATION_PROPOSAL_LIST', 'R-12.2-05', 'two Adds carry KeyPackages of the same client (same signature key)');
     addedSigKeys.add(sig);
@@ -359,8 +346,23 @@ export function applyProposals(ctx: ApplyContext, list: readonly CommittedPropos
         fail('ERR_VALIDATION_CAPABILITIES', 'R-13.4-03', `the new member does not support GroupContext extension ${e.extensionType}`, 'Add.key_package');
       }
     }
-    // R-7.3-04/05/11/12 and R-16.7-01 against the tree as it stands (earlier Adds included).
-    validateLeafNode(cs, kp.leafNode, { context: 'keyPackage', tree, requiredCapabilities: rc }, { ...leafOptions, checkLifetime: false });
+    // §10.1 and §7.3 in one pass (one signature check per leaf), against the tree as it stands,
+    // earlier Adds included: R-7.3-04/05/11/12, R-16.7-01.
+    try {
+      validateKeyPackage(cs, kp, {
+        context: ctx.sending ? 'send' : 'receive',
+        checkLifetime: config.checkLifetimes,
+        now: leafOptions.now,
+        maxLifetime: config.maxLifetimeSeconds,
+        requiredCapabilities: rc,
+        allowDefaultTypesInCapabilities: !config.strictDefaultCapabilities,
+        knownExtensionTypes: KNOWN_KEY_PACKAGE_EXTENSIONS,
+        tree,
+      });
+    } catch (cause) {
+      if (cause instanceof ValidationError) throw cause;
+      throw new ValidationError('ERR_VALIDATION_KEY_PACKAGE', 'R-12.1.1-01', 'the Add carries an invalid KeyPackage', { field: 'Add.key_package', cause });
+    }
     checks.push({ credential: kp.leafNode.credential, signatureKey: kp.leafNode.signatureKey, reason: 'add' });
     const leaf = tree.addLeaf(ownedLeafNode(kp.leafNode));
     if (tree.leafCount > config.maxLeaves) fail('ERR_VALIDATION_LIMIT', 'S-2.1.2-01', `the tree would grow past ${config.maxLeaves} leaves`, 'Add');
