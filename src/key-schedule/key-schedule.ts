@@ -279,29 +279,8 @@ export function verifyConfirmationTag(cs: CipherSuite, confirmationKey: Uint8Arr
   return cs.verifyMac(confirmationKey, confirmedTranscriptHash, tag);
 }
 
-/** Wipes every secret of an epoch (when the epoch is left behind). Best effort (see the header). */
-export function wipeEpochSecrets(s: EpochSecrets): void {
-  wipe(s.senderDataSecret);
-  wipe(s.exporterSecret);
-  wipe(s.externalSecret);
-  wipe(s.confirmationKey);
-  wipe(s.membershipKey);
-  wipe(s.resumptionPsk);
-  wipe(s.epochAuthenticator);
-  wipe(s.initSecret);
-}
-
 /** Plain, un-redacted form of `EpochSecrets` for a group snapshot (copies, so the snapshot owns them). */
-export interface EpochSecretsState {
-  readonly senderDataSecret: Uint8Array;
-  readonly exporterSecret: Uint8Array;
-  readonly externalSecret: Uint8Array;
-  readonly confirmationKey: Uint8Array;
-  readonly membershipKey: Uint8Array;
-  readonly resumptionPsk: Uint8Array;
-  readonly epochAuthenticator: Uint8Array;
-  readonly initSecret: Uint8Array;
-}
+export type EpochSecretsState = { readonly [K in keyof EpochSecrets]: Uint8Array };
 
 const EPOCH_SECRET_FIELDS = [
   'senderDataSecret',
@@ -314,17 +293,20 @@ const EPOCH_SECRET_FIELDS = [
   'initSecret',
 ] as const satisfies readonly (keyof EpochSecrets)[];
 
+/** Wipes every secret of an epoch (when the epoch is left behind). Best effort (see the header). */
+export function wipeEpochSecrets(s: EpochSecrets): void {
+  for (const f of EPOCH_SECRET_FIELDS) wipe(s[f]);
+}
+
+/** Copies every field of `from` (a state or live secrets). */
+function copyFields(from: EpochSecretsState): EpochSecretsState {
+  const out = {} as Record<keyof EpochSecrets, Uint8Array>;
+  for (const f of EPOCH_SECRET_FIELDS) out[f] = copy(from[f]);
+  return out;
+}
+
 export function epochSecretsToState(s: EpochSecrets): EpochSecretsState {
-  return {
-    senderDataSecret: copy(s.senderDataSecret),
-    exporterSecret: copy(s.exporterSecret),
-    externalSecret: copy(s.externalSecret),
-    confirmationKey: copy(s.confirmationKey),
-    membershipKey: copy(s.membershipKey),
-    resumptionPsk: copy(s.resumptionPsk),
-    epochAuthenticator: copy(s.epochAuthenticator),
-    initSecret: copy(s.initSecret),
-  };
+  return copyFields(s);
 }
 
 /** Rebuilds `EpochSecrets` from a snapshot; every field must be an Nh-byte Uint8Array. */
@@ -335,17 +317,5 @@ export function epochSecretsFromState(cs: CipherSuite, state: EpochSecretsState)
       throw new StorageError('ERR_STORAGE_FORMAT', `EpochSecrets.${f}: expected ${cs.Nh} bytes`, { field: `EpochSecrets.${f}` });
     }
   }
-  return redacted(
-    {
-      senderDataSecret: copy(state.senderDataSecret),
-      exporterSecret: copy(state.exporterSecret),
-      externalSecret: copy(state.externalSecret),
-      confirmationKey: copy(state.confirmationKey),
-      membershipKey: copy(state.membershipKey),
-      resumptionPsk: copy(state.resumptionPsk),
-      epochAuthenticator: copy(state.epochAuthenticator),
-      initSecret: copy(state.initSecret),
-    },
-    'EpochSecrets',
-  );
+  return redacted(copyFields(state), 'EpochSecrets');
 }
