@@ -40,6 +40,7 @@ import type { Proposal } from '../../src/messages/proposal.js';
 import { LeafNodeSource, type Capabilities, type KeyPackageLeafNode, type LeafNode, type UpdateLeafNode } from '../../src/ratchet-tree/node.js';
 import { RatchetType } from '../../src/secret-tree/secret-tree.js';
 import { EMPTY } from '../../src/util/bytes.js';
+import { expectRule } from '../helpers/errors.js';
 
 export const SUITE = 1;
 export const cs: CipherSuite = nodeCipherSuite(SUITE);
@@ -54,17 +55,8 @@ export const PRIV = WireFormat.mls_private_message;
  * error. `kind` is 'validation' unless the rule is a decode rule.
  */
 export async function rejectsRule(f: (() => unknown) | Promise<unknown>, rule: string, kind: MlsError['kind'] = 'validation', code?: string): Promise<MlsError> {
-  let caught: unknown;
-  try {
-    await (typeof f === 'function' ? f() : f);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught !== undefined, `expected an error with rule ${rule}, but nothing was thrown`);
-  assert.ok(caught instanceof MlsError, `expected an MlsError with rule ${rule}, got ${String(caught)}`);
-  assert.equal(caught.rule, rule, `rule (message: ${caught.message})`);
+  const caught = await expectRule(f, rule, code);
   assert.equal(caught.kind, kind, `kind (message: ${caught.message})`);
-  if (code !== undefined) assert.equal(caught.code, code);
   return caught;
 }
 

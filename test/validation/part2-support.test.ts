@@ -35,6 +35,7 @@ import type { GroupState } from '../../src/group/state.js';
 import type { PskLookup } from '../../src/psk/lookup.js';
 import { EMPTY } from '../../src/util/bytes.js';
 import { makeGroup, type Member } from '../helpers/group.js';
+import { expectRule } from '../helpers/errors.js';
 
 export const SUITE = 1;
 export const cs: CipherSuite = nodeCipherSuite(SUITE);
@@ -43,19 +44,7 @@ export const cs: CipherSuite = nodeCipherSuite(SUITE);
 // Assertions
 
 /** Asserts that `f` throws (or rejects with) an MlsError carrying `rule`; returns the error. */
-export async function rejectsRule(f: (() => unknown) | Promise<unknown>, rule: string, code?: string): Promise<MlsError> {
-  let caught: unknown;
-  try {
-    await (typeof f === 'function' ? f() : f);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught !== undefined, `expected an error with rule ${rule}, but nothing was thrown`);
-  assert.ok(caught instanceof MlsError, `expected an MlsError with rule ${rule}, got ${String(caught)}`);
-  assert.equal(caught.rule, rule, `rule (message: ${caught.message})`);
-  if (code !== undefined) assert.equal(caught.code, code);
-  return caught;
-}
+export const rejectsRule: (f: (() => unknown) | Promise<unknown>, rule: string, code?: string) => Promise<MlsError> = expectRule;
 
 // ------------------------------------------------------------------------------------------------
 // Groups

@@ -21,7 +21,6 @@ import { credentialCodec } from '../../src/credentials/credential.js';
 import { nodeCipherSuite } from '../../src/crypto/node/provider.js';
 import type { CipherSuite } from '../../src/crypto/cipher-suite.js';
 import { signWithLabel } from '../../src/crypto/labels.js';
-import { MlsError } from '../../src/errors.js';
 import { ExtensionType, externalPubCodec, findExtension, type Extension } from '../../src/extensions/extension.js';
 import { membershipTag, signContent } from '../../src/framing/auth.js';
 import { ContentType, framedContent, WireFormat, type FramedContent, type FramedContentAuthData } from '../../src/framing/content.js';
@@ -45,23 +44,12 @@ import type { LeafIndex } from '../../src/tree-math/index.js';
 import { bytesEqual, utf8 } from '../../src/util/bytes.js';
 import { MlsGroup } from '../../src/index.js';
 import { assertAgreement, deliver, makeGroup, newClient, type Member } from '../helpers/group.js';
+import { expectRule } from '../helpers/errors.js';
 
 const SUITE = 1;
 const cs: CipherSuite = nodeCipherSuite(SUITE);
 
-async function rejectsRule(f: (() => unknown) | Promise<unknown>, rule: string, code?: string): Promise<MlsError> {
-  let caught: unknown;
-  try {
-    await (typeof f === 'function' ? f() : f);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught !== undefined, `expected an error with rule ${rule}, but nothing was thrown`);
-  assert.ok(caught instanceof MlsError, `expected an MlsError with rule ${rule}, got ${String(caught)}`);
-  assert.equal(caught.rule, rule, `rule (message: ${caught.message})`);
-  if (code !== undefined) assert.equal(caught.code, code);
-  return caught;
-}
+const rejectsRule = expectRule;
 
 // ------------------------------------------------------------------------------------------------
 // Groups and GroupInfos

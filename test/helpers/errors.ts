@@ -1,0 +1,17 @@
+/** Test helper: the error a call throws (or a promise rejects with), asserted to be an MlsError carrying `rule`. */
+import assert from 'node:assert/strict';
+import { MlsError } from '../../src/errors.js';
+
+export async function expectRule(f: (() => unknown) | Promise<unknown>, rule: string, code?: string): Promise<MlsError> {
+  let caught: unknown;
+  try {
+    await (typeof f === 'function' ? f() : f);
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught !== undefined, `expected an error with rule ${rule}, but nothing was thrown`);
+  assert.ok(caught instanceof MlsError, `expected an MlsError with rule ${rule}, got ${String(caught)}`);
+  assert.equal(caught.rule, rule, `rule (message: ${caught.message})`);
+  if (code !== undefined) assert.equal(caught.code, code);
+  return caught;
+}
