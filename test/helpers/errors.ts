@@ -1,6 +1,6 @@
 /** Test helper: the error a call throws (or a promise rejects with), asserted to be an MlsError carrying `rule`. */
 import assert from 'node:assert/strict';
-import { MlsError } from '../../src/errors.js';
+import { MlsError, ValidationError } from '../../src/errors.js';
 
 export async function expectRule(f: (() => unknown) | Promise<unknown>, rule: string, code?: string): Promise<MlsError> {
   let caught: unknown;
@@ -14,4 +14,17 @@ export async function expectRule(f: (() => unknown) | Promise<unknown>, rule: st
   assert.equal(caught.rule, rule, `rule (message: ${caught.message})`);
   if (code !== undefined) assert.equal(caught.code, code);
   return caught;
+}
+
+/** Asserts that `f` throws synchronously a ValidationError for `rule`; returns it. */
+export function throwsRule(f: () => unknown, rule: string, code?: string): ValidationError {
+  let caught: ValidationError | undefined;
+  assert.throws(f, (err: unknown) => {
+    assert.ok(err instanceof ValidationError, `expected a ValidationError for ${rule}, got ${String(err)}`);
+    assert.equal(err.rule, rule, `rule: ${err.message}`);
+    if (code !== undefined) assert.equal(err.code, code);
+    caught = err;
+    return true;
+  });
+  return caught!;
 }

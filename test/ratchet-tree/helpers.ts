@@ -4,12 +4,10 @@
  * (Add, Update, Remove, Commit with an UpdatePath and correct parent hashes), reference
  * implementations straight from the RFC text, and an assertion on rule ids.
  */
-import assert from 'node:assert/strict';
 import type { CipherSuite, KeyPair } from '../../src/crypto/cipher-suite.js';
 import { nodeCipherSuite } from '../../src/crypto/node/provider.js';
 import { signWithLabel } from '../../src/crypto/labels.js';
 import { CredentialType, type Credential } from '../../src/credentials/credential.js';
-import { ValidationError } from '../../src/errors.js';
 import type { Extension } from '../../src/extensions/extension.js';
 import {
   leafNodeTbs, LeafNodeSource, NodeType, type Capabilities, type CommitLeafNode, type KeyPackageLeafNode, type LeafNode, type Node, type ParentNode, type UpdateLeafNode,
@@ -203,15 +201,4 @@ export function naiveCount(nodes: readonly (Node | undefined)[], x: NodeIndex): 
   return level(x) === 0 ? own : own + naiveCount(nodes, left(x)) + naiveCount(nodes, right(x));
 }
 
-/** Asserts `f` throws a ValidationError for `rule`. */
-export function throwsRule(f: () => unknown, rule: string, code?: string): ValidationError {
-  let caught: ValidationError | undefined;
-  assert.throws(f, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError for ${rule}, got ${String(err)}`);
-    assert.equal(err.rule, rule, `rule: ${err.message}`);
-    if (code !== undefined) assert.equal(err.code, code);
-    caught = err;
-    return true;
-  });
-  return caught!;
-}
+export { throwsRule } from '../helpers/errors.js';

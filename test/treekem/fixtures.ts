@@ -9,7 +9,6 @@ import { decode, encode } from '../../src/codec/codec.js';
 import type { CipherSuite, KeyPair } from '../../src/crypto/cipher-suite.js';
 import { nodeCipherSuite } from '../../src/crypto/node/provider.js';
 import { CredentialType } from '../../src/credentials/credential.js';
-import { ValidationError } from '../../src/errors.js';
 import { encodeGroupContext, ProtocolVersion } from '../../src/key-schedule/group-context.js';
 import { updatePathCodec } from '../../src/messages/commit.js';
 import { LeafNodeSource, NodeType, type CommitLeafNode, type KeyPackageLeafNode, type LeafNode } from '../../src/ratchet-tree/node.js';
@@ -212,15 +211,4 @@ export function groupOf(n: number, suite: CipherSuite = cs): Group {
   return g;
 }
 
-/** Asserts `f` throws a ValidationError for `rule`. */
-export function throwsRule(f: () => unknown, rule: string, code?: string): ValidationError {
-  let caught: ValidationError | undefined;
-  assert.throws(f, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError for ${rule}, got ${String(err)}`);
-    assert.equal(err.rule, rule, `rule: ${err.message}`);
-    if (code !== undefined) assert.equal(err.code, code);
-    caught = err;
-    return true;
-  });
-  return caught!;
-}
+export { throwsRule } from '../helpers/errors.js';
